@@ -1,0 +1,71 @@
+"""Procedure questions answered from the knowledge base (no retraining when editors publish)."""
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.common import language_of, latest_text, menu_buttons
+from office.kb.search import get_knowledge_base
+from office.kb.store import record_unanswered
+
+
+def answer_text(answer: Any) -> str:
+    """The section for chat, then its source line and the official link when there is one."""
+    parts = [answer.text.strip(), answer.source_line]
+    if getattr(answer, "link", None):
+        parts.append(answer.link)
+    return "\n\n".join(p for p in parts if p)
+
+
+class ActionAnswerKnowledge(Action):
+    """Answer, ask which topic (buttons) when two are close, or decline honestly and record the gap."""
+
+    def name(self) -> str:
+        return "action_answer_knowledge"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[dict[str, Any]]:
+        lang = language_of(tracker)
+        kb = get_knowledge_base()
+        # A clarification button sends /ask_procedure{"topic": "..."}: answer that topic.
+        chosen = next(tracker.get_latest_entity_values("topic"), None)
+        if chosen:
+            pending = tracker.get_slot("kb_pending_question") or ""
+            answer = kb.answer_for_topic(chosen, lang, section_hint=pending or None)
+            if answer is None:
+                dispatcher.utter_message(response="utter_menu")
+                return []
+            dispatcher.utter_message(text=answer_text(answer))
+            return [SlotSet("kb_topic", answer.topic), SlotSet("kb_pending_question", None)]
+
+        question = latest_text(tracker)
+        if not question.strip():
+            dispatcher.utter_message(response="utter_ask_procedure_prompt")
+            return []
+        answer = kb.answer(question, lang, topic_in_play=tracker.get_slot("kb_topic"))
+        if answer.status == "answer":
+            dispatcher.utter_message(text=answer_text(answer))
+            return [SlotSet("kb_topic", answer.topic), SlotSet("kb_pending_question", None)]
+        if answer.status == "clarify":
+            buttons = [
+                {"title": title, "payload": "/ask_procedure" + json.dumps({"topic": topic})}
+                for topic, title in answer.options
+            ]
+            text = ("Which of these do you mean?" if lang == "en"
+                    else "Maksud Bapak/Ibu yang mana di antara berikut ini?")
+            dispatcher.utter_message(text=text, buttons=buttons)
+            return [SlotSet("kb_pending_question", question)]
+        record_unanswered(question, lang, tracker.get_latest_input_channel() or "unknown")
+        if lang == "en":
+            text = ("Sorry, I could not find a reliable answer to that in our published information, and I would "
+                    "rather not guess. I have passed your question on to our editors so the information can be "
+                    "added. You can choose from the menu or talk to an officer.")
+        else:
+            text = ("Mohon maaf, saya belum menemukan jawaban yang dapat dipastikan untuk pertanyaan tersebut di "
+                    "informasi resmi kami, dan saya tidak ingin menebak. Pertanyaan Bapak/Ibu sudah kami catat "
+                    "agar petugas melengkapi informasinya. Silakan pilih menu atau bicara dengan petugas.")
+        dispatcher.utter_message(text=text, buttons=menu_buttons(lang))
+        return []

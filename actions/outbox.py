@@ -1,0 +1,18 @@
+"""Relays a message the office sends first (from the worker's outbox) into the conversation."""
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+
+class ActionRelayOfficeMessage(Action):
+    def name(self) -> str:
+        return "action_relay_office_message"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[dict[str, Any]]:
+        text = next(tracker.get_latest_entity_values("office_message"), None)
+        if text:
+            dispatcher.utter_message(text=text)
+        return []

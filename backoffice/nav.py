@@ -1,0 +1,31 @@
+"""The navigation menu: one list of (label, path, roles), so a page appears in the menu exactly for
+the roles its route lets in. New staff screens add a line here and use the same roles in
+`require_roles(...)` on their routes."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from office.staff import ADMIN, ROLES, SUPERVISOR
+
+
+@dataclass(frozen=True)
+class NavItem:
+    """A menu entry; `description` is shown on the home page cards."""
+
+    label: str
+    path: str
+    roles: tuple[str, ...]
+    description: str = ""
+
+
+NAV_ITEMS: list[NavItem] = [
+    NavItem("Beranda", "/staff", ROLES, "Ringkasan akun Anda."),
+    NavItem("Pengguna", "/staff/users", (ADMIN,), "Tambah akun petugas, atur peran, unit dan kata sandi."),
+    NavItem("Jejak audit", "/staff/audit", (ADMIN, SUPERVISOR), "Siapa melakukan apa dan kapan."),
+    NavItem("Ganti kata sandi", "/staff/password", ROLES, "Ubah kata sandi akun Anda sendiri."),
+]
+
+
+def nav_for(role: str) -> list[NavItem]:
+    """The menu entries `role` may open."""
+    return [item for item in NAV_ITEMS if role in item.roles]

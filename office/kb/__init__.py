@@ -1,0 +1,1 @@
+"""Knowledge base: articles (Markdown + front matter), their storage and revisions, and retrieval."""

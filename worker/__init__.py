@@ -1,0 +1,1 @@
+"""The worker process: outbox delivery through Rasa, and the data-retention purge."""

@@ -1,0 +1,45 @@
+"""Delete conversations and citizen data older than the office's retention period (UU 27/2022)."""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+
+from sqlalchemy import create_engine, delete, inspect, text
+
+from office import clock
+from office.db import normalise_url, session_scope
+from office.kb.store import UnansweredQuestion
+from office.outbox import OutboxMessage
+from office.profile import load_profile
+
+log = logging.getLogger("worker.retention")
+
+
+def purge_expired(now: dt.datetime | None = None) -> dict[str, int]:
+    """Remove what is past `retention_days`: Rasa's stored conversation events, delivered outbox
+    messages and recorded unanswered questions. Returns the number of rows removed per table."""
+    now = now or clock.now()
+    cutoff = clock.to_utc(now) - dt.timedelta(days=load_profile().retention_days)
+    removed: dict[str, int] = {}
+    with session_scope() as session:
+        removed["outbox_messages"] = session.execute(
+            delete(OutboxMessage).where(OutboxMessage.status != "pending", OutboxMessage.created_at < cutoff)
+        ).rowcount or 0
+        removed["unanswered_questions"] = session.execute(
+            delete(UnansweredQuestion).where(UnansweredQuestion.created_at < cutoff)
+        ).rowcount or 0
+    tracker_url = os.environ.get("TRACKER_STORE_URL")
+    if tracker_url:
+        engine = create_engine(normalise_url(tracker_url))
+        try:
+            if inspect(engine).has_table("events"):
+                with engine.begin() as conn:
+                    removed["events"] = conn.execute(
+                        text("DELETE FROM events WHERE timestamp < :cutoff"), {"cutoff": cutoff.timestamp()}
+                    ).rowcount or 0
+        finally:
+            engine.dispose()
+    if any(removed.values()):
+        log.info("retention purge (older than %s): %s", cutoff.date(), removed)
+    return removed
