@@ -13,6 +13,8 @@ class ActionRelayOfficeMessage(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[dict[str, Any]]:
         text = next(tracker.get_latest_entity_values("office_message"), None)
+        kind = next(tracker.get_latest_entity_values("message_kind"), None) or "default"
         if text:
-            dispatcher.utter_message(text=text)
+            # message_kind lets a channel pick the right template (WhatsApp outside the 24-hour window).
+            dispatcher.utter_message(text=text, message_kind=kind)
         return []

@@ -22,7 +22,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from office.db import get_engine
 from office.settings import get_settings
 
-from backoffice import routes_audit, routes_auth, routes_chat, routes_users
+from backoffice import routes_audit, routes_auth, routes_chat, routes_handoff, routes_queue, routes_tickets, routes_users
+from backoffice import routes_kb
 from backoffice.auth import LoginRequired, PasswordChangeRequired, clear_session_cookie, current_staff, login_url
 from backoffice.csrf import CSRFError
 from backoffice.templating import render
@@ -233,8 +234,9 @@ def create_app() -> FastAPI:
     app.add_middleware(BodyLimitMiddleware)
     app.add_middleware(SecurityHeadersMiddleware)  # added last = outermost: also covers 413s
     app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")
-    for module in (routes_chat, routes_auth, routes_users, routes_audit):
+    for module in (routes_chat, routes_auth, routes_users, routes_audit, routes_tickets, routes_queue, routes_handoff):
         app.include_router(module.router)
+    app.include_router(routes_kb.router)
 
     @app.get("/healthz")
     async def healthz() -> Response:

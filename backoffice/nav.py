@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from office.staff import ADMIN, ROLES, SUPERVISOR
+from office.staff import ADMIN, COUNTER, EDITOR, OFFICER, ROLES, SUPERVISOR
 
 
 @dataclass(frozen=True)
@@ -20,8 +20,14 @@ class NavItem:
 
 NAV_ITEMS: list[NavItem] = [
     NavItem("Beranda", "/staff", ROLES, "Ringkasan akun Anda."),
+    NavItem("Pengaduan", "/staff/tickets", (OFFICER, SUPERVISOR, ADMIN), "Kotak masuk pengaduan unit Anda."),
+    NavItem("Obrolan langsung", "/staff/live", (OFFICER, SUPERVISOR, ADMIN), "Warga yang meminta bicara dengan petugas."),
     NavItem("Pengguna", "/staff/users", (ADMIN,), "Tambah akun petugas, atur peran, unit dan kata sandi."),
     NavItem("Jejak audit", "/staff/audit", (ADMIN, SUPERVISOR), "Siapa melakukan apa dan kapan."),
+    NavItem("Loket antrean", "/staff/queue", (COUNTER, SUPERVISOR, ADMIN), "Panggil nomor, layani, alihkan; booking hari ini."),
+    NavItem("Kios antrean", "/staff/kiosk", (COUNTER, SUPERVISOR, ADMIN), "Ambil nomor atau check-in dengan kode booking."),
+    NavItem("Layanan & kuota", "/staff/queue/settings", (ADMIN,), "Layanan, kapasitas slot, kuota, aturan booking."),
+    NavItem("Basis pengetahuan", "/staff/kb", (EDITOR, SUPERVISOR, ADMIN), "Artikel jawaban bot, pratinjau, terbitkan, coba pertanyaan."),
     NavItem("Ganti kata sandi", "/staff/password", ROLES, "Ubah kata sandi akun Anda sendiri."),
 ]
 

@@ -40,6 +40,7 @@ __all__ = [
     "parse_date",
     "format_date",
     "format_date_short",
+    "format_date_plain",
     "REASON_AMBIGUOUS",
     "REASON_INVALID",
     "REASON_NOT_FOUND",
@@ -664,4 +665,11 @@ def format_date(d: dt.date, lang: str = "id") -> str:
 def format_date_short(d: dt.date, lang: str = "id") -> str:
     """A compact date for lists and staff tables: "7 Des 2026" (English: "7 Dec 2026")."""
     months = EN_MONTHS_SHORT if _is_english(lang) else ID_MONTHS_SHORT
+    return f"{d.day} {months[d.month - 1]} {d.year}"
+
+
+def format_date_plain(d: dt.date, lang: str = "id") -> str:
+    """A date without the weekday, for "diperbarui 29 November 2026" / "updated 29 November 2026":
+    the weekday of an edit date tells the reader nothing, and the short month form reads as a table."""
+    months = EN_MONTHS if _is_english(lang) else ID_MONTHS
     return f"{d.day} {months[d.month - 1]} {d.year}"

@@ -1,3 +1,6 @@
 """Imports every module that defines tables, so Alembic and `create_all` see the whole schema."""
 from office import audit, outbox, staff  # noqa: F401
+from office.booking import models as booking_models  # noqa: F401
 from office.kb import store  # noqa: F401
+from office.complaints import models as complaint_models  # noqa: F401
+from office import handoff  # noqa: F401

@@ -55,7 +55,11 @@ def office_env(session_dir: Path) -> Iterator[dict[str, str]]:
 
 @pytest.fixture(scope="session")
 def rasa_model() -> Path:
-    """The trained model for the current inputs (trains only when they changed)."""
+    """The trained model for the current inputs (trains only when they changed).
+    RASA_TEST_MODEL=<path> uses an already trained model instead (for development only)."""
+    override = os.environ.get("RASA_TEST_MODEL")
+    if override:
+        return Path(override)
     sys.path.insert(0, str(ROOT))
     from tools.train_if_needed import train
 

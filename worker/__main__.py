@@ -7,6 +7,8 @@ import time
 
 import httpx
 
+from worker.complaint_jobs import run_complaint_jobs
+from worker.booking_jobs import run_booking_jobs
 from worker.delivery import deliver_due
 from worker.retention import purge_expired
 
@@ -31,6 +33,8 @@ def main() -> None:
         while not stopping:
             try:
                 deliver_due(client)
+                run_complaint_jobs(client)
+                run_booking_jobs()
                 if time.monotonic() - last_purge > PURGE_EVERY_SECONDS:
                     purge_expired()
                     last_purge = time.monotonic()

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import logging
+from urllib.parse import quote
 
 import httpx
 
@@ -20,7 +21,7 @@ RELAY_INTENT = "EXTERNAL_office_message"
 def deliver(message: OutboxMessage, client: httpx.Client) -> None:
     """Ask Rasa to run the relay rule in the citizen's conversation; raises on any failure."""
     settings = get_settings()
-    url = f"{settings.rasa_url}/conversations/{httpx.URL(message.sender_id)}/trigger_intent"
+    url = f"{settings.rasa_url}/conversations/{quote(message.sender_id, safe=':+')}/trigger_intent"
     body = {"name": RELAY_INTENT, "entities": {"office_message": message.text, "message_kind": message.kind,
                                                **json.loads(message.payload or "{}")}}
     response = client.post(url, params={"output_channel": message.output_channel, "token": settings.rasa_token},

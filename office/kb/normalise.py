@@ -96,7 +96,20 @@ SLANG: dict[str, str] = {
     "refund": "pengembalian uang", "wna": "wna", "wni": "wni", "bule": "wna",
     "visa": "visa", "vis": "visa", "voa": "voa", "evoa": "e-voa", "kitas": "itas", "kitap": "itap",
     "ovrstay": "overstay", "overstey": "overstay",
+    # vowel-dropped and colloquial forms of common words
+    "bru": "baru", "br": "baru", "pny": "punya", "pnya": "punya", "py": "punya",
+    "ketauan": "ketahuan", "tauk": "tahu", "ngaku": "mengaku", "ngaku2": "mengaku", "sendal": "sandal",
+    "kaos": "kaus", "gmbr": "gambar", "hrsnya": "harusnya", "sblmnya": "sebelumnya", "stlhnya": "setelahnya",
+    "kerjaan": "pekerjaan", "krja": "kerja", "kuliah": "kuliah", "nikah": "menikah", "cerai": "cerai",
+    "pindah": "pindah", "pulkam": "pulang kampung", "balik": "kembali", "telat": "terlambat",
+    "lupa": "lupa", "disini": "di sini", "dsni": "di sini", "dsn": "di sana", "kesini": "ke sini",
 }
+
+# English multi-word expressions with one Indonesian equivalent (before words are split).
+PHRASES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (re.compile(rf"\b{src}\b"), dst) for src, dst in (
+        ("same[ -]day", "sehari jadi"), ("walk[ -]in", "walk-in"), ("re[ -]entry", "reentry"),
+        ("pick(?:ed)? up", "ambil"), ("stay permit", "izin tinggal"), ("on arrival", "on-arrival")))
 
 # Conversational particles and greetings that carry no meaning for retrieval.
 PARTICLES = {
@@ -207,6 +220,8 @@ def normalise(text: str) -> str:
     text = _NUM_SUFFIX_RE.sub(_suffix_number, text)
     text = _DIGIT_WORD_RE.sub(r"\1 \2", text)
     text = _REDUP_RE.sub(r"\1", text)
+    for pattern, replacement in PHRASES:
+        text = pattern.sub(replacement, text)
     text = _PUNCT_RE.sub(" ", text)
     text = _REPEAT_RE.sub(r"\1", text)
     words: list[str] = []
@@ -246,10 +261,31 @@ def _has_indonesian_affix(word: str) -> bool:
     return bool(re.search(r"(kan|an|i|nya|lah|kah)$", word) or re.match(r"^(me|pe|ber|ter|di)", word))
 
 
+def _colloquial_verb(word: str) -> str | None:
+    """Jakarta-style verbs "nawarin", "ngurusin", "nyimpenin", "ngelaporin" -> "tawar", "urus", "simpen",
+    "lapor": a nasal prefix together with the "-in" suffix (the colloquial "meN-...-kan"). Both are
+    required, so plain words starting with n ("nama", "nanti") are never touched."""
+    if len(word) < 6 or not word.isalpha() or not word.endswith("in") or not word.startswith("n"):
+        return None
+    root = word[:-2]
+    if root.endswith("i") and len(root) > 4:  # "nyariin" -> "nyari"
+        root = root[:-1]
+    for prefix, repl in (("nge", ""), ("ng", ""), ("ny", "s"), ("n", "t")):
+        if root.startswith(prefix) and len(root) - len(prefix) >= 3:
+            rest = root[len(prefix):]
+            if prefix in ("ng", "ny", "n") and rest[0] not in "aiueo":
+                continue
+            return repl + rest
+    return None
+
+
 @lru_cache(maxsize=16384)
 def stem(word: str) -> str:
     """Strip one common suffix and one common prefix from longer Indonesian words (no dictionary).
     Deliberately conservative: words of 5 letters or less and digits are kept, stems keep >= 4 letters."""
+    colloquial = _colloquial_verb(word)
+    if colloquial is not None:
+        return colloquial
     if len(word) <= 5 or not word.isalpha() or word in _KEEP or not _has_indonesian_affix(word):
         return word
     w = word
@@ -267,13 +303,90 @@ def stem(word: str) -> str:
     return w
 
 
+# English office vocabulary -> the Indonesian term, for BM25 only (the embedder reads both languages):
+# English questions then also match Indonesian-only articles, and English articles Indonesian questions.
+GLOSSARY_EN_ID: dict[str, str] = {
+    "passport": "paspor", "passports": "paspor", "epassport": "epaspor", "fee": "biaya", "fees": "biaya",
+    "cost": "biaya", "costs": "biaya", "price": "biaya", "charge": "biaya", "charges": "biaya",
+    "lost": "hilang", "lose": "hilang", "stolen": "hilang", "missing": "hilang", "damaged": "rusak",
+    "damage": "rusak", "broken": "rusak", "torn": "robek", "wet": "basah", "child": "anak", "children": "anak",
+    "kid": "anak", "kids": "anak", "son": "anak", "daughter": "anak", "baby": "bayi", "babies": "bayi",
+    "infant": "bayi", "toddler": "balita", "requirements": "syarat", "requirement": "syarat",
+    "documents": "dokumen", "document": "dokumen", "papers": "dokumen", "renew": "perpanjang",
+    "renewal": "perpanjang", "extend": "perpanjang", "extension": "perpanjang", "replace": "ganti",
+    "replacement": "ganti", "expired": "habis", "expires": "habis", "expiry": "habis", "valid": "berlaku",
+    "validity": "berlaku", "office": "kantor", "interview": "wawancara", "photo": "foto", "picture": "foto",
+    "wear": "pakaian", "clothes": "pakaian", "clothing": "pakaian", "dress": "pakaian", "collect": "ambil",
+    "pick": "ambil", "pickup": "ambil", "complaint": "pengaduan", "complain": "pengaduan", "report": "lapor",
+    "foreigner": "wna", "foreigners": "wna", "foreign": "asing", "stay": "tinggal", "permit": "izin",
+    "pay": "bayar", "payment": "bayar", "paid": "bayar", "broker": "calo", "brokers": "calo",
+    "scalper": "calo", "middleman": "calo", "bribe": "suap", "elderly": "lansia", "pregnant": "hamil",
+    "disabled": "disabilitas", "disability": "disabilitas", "wheelchair": "disabilitas", "migrant": "pmi",
+    "pilgrimage": "haji", "hajj": "haji", "umrah": "umrah", "day": "hari", "days": "hari", "year": "tahun",
+    "years": "tahun", "month": "bulan", "months": "bulan", "week": "minggu", "weeks": "minggu",
+    "long": "lama", "apply": "mohon", "application": "mohon", "new": "baru", "first": "pertama",
+    "appointment": "jadwal", "schedule": "jadwal", "reschedule": "jadwal", "queue": "antrian",
+    "personal": "pribadi", "privacy": "pribadi", "free": "gratis", "wife": "istri", "husband": "suami",
+    "married": "menikah", "marriage": "nikah", "parents": "orang", "parent": "orang", "birth": "lahir",
+    "certificate": "akta", "police": "polisi", "embassy": "kbri", "consulate": "kbri", "abroad": "luar",
+    "same": "sama", "fast": "cepat", "faster": "cepat", "express": "percepatan", "urgent": "cepat",
+    "process": "proses", "processing": "proses", "finished": "selesai", "ready": "selesai",
+    "arrival": "kedatangan", "entry": "masuk", "exit": "keluar", "reentry": "masuk", "permanent": "tetap",
+    "temporary": "terbatas", "fine": "denda", "penalty": "denda", "dual": "ganda", "citizenship": "warga",
+    "area": "wilayah", "region": "wilayah", "district": "kabupaten", "app": "aplikasi", "online": "daring",
+    "priority": "prioritas", "data": "data", "name": "nama", "change": "ubah",
+    "worker": "pekerja", "workers": "pekerja", "work": "kerja", "job": "kerja", "someone": "orang",
+    "somebody": "orang", "else": "lain", "other": "lain", "another": "lain", "japan": "jepang",
+    "holder": "pemegang", "holders": "pemegang", "benefit": "keunggulan", "benefits": "keunggulan",
+    "advantage": "keunggulan", "advantages": "keunggulan", "steps": "langkah",
+    "step": "langkah", "wait": "tunggu", "waiting": "tunggu", "deadline": "batas", "late": "telat",
+    "cancelled": "batal", "canceled": "batal", "village": "desa", "school": "sekolah", "group": "rombongan",
+    "sick": "sakit", "old": "tua", "age": "umur", "flood": "banjir", "fire": "kebakaran", "address": "alamat",
+    "hours": "jam", "hour": "jam", "phone": "ponsel", "website": "situs", "overstayed": "overstay",
+    "permits": "izin", "visas": "visa", "citizen": "warga", "citizens": "warga", "officer": "petugas",
+    "officers": "petugas", "staff": "petugas", "cash": "tunai", "bank": "bank", "receipt": "bukti",
+    "emergency": "darurat", "deported": "deportasi", "deportation": "deportasi", "ban": "tangkal",
+    "stamp": "cap", "pages": "halaman", "page": "halaman", "full": "penuh",
+}
+
+
+# A "berapa" (how much / how many) that counts nothing asks for a price: "bikin paspor berapa?",
+# "berapa bayarnya". When a measure word follows it ("berapa hari") or precedes it ("umur berapa")
+# it asks about that measure instead, which the measure word itself already says.
+_MEASURE_WORDS = frozenset(
+    "hari jam menit minggu pekan bulan tahun lama kali orang lembar halaman umur usia persen nomor tanggal "
+    "lantai loket kilo km meter tahap days day hours hour weeks week months month years year long time "
+    "times people old many".split())
+_PRICE_WORD = "biaya"
+_FEE_WORDS = frozenset("biaya tarif harga bayar denda cost costs fee fees price pay charge".split())
+
+
+def _price_questions(words: list[str]) -> list[str]:
+    """Add the price term after "berapa"/"how much" that is not about a measure ("Bikin paspor berapa?" ->
+    ... berapa biaya), so BM25 sees the aspect the question asks about although no fee word is written."""
+    if _FEE_WORDS.intersection(words):
+        return words
+    out: list[str] = []
+    for i, w in enumerate(words):
+        out.append(w)
+        nxt = words[i + 1] if i + 1 < len(words) else ""
+        prev = words[i - 1] if i > 0 else ""
+        if w == "berapa" and nxt not in _MEASURE_WORDS and prev not in _MEASURE_WORDS and not nxt.isdigit():
+            out.append(_PRICE_WORD)
+        elif w == "much" and prev == "how" and nxt not in _MEASURE_WORDS:
+            out.append(_PRICE_WORD)
+    return out
+
+
 def tokens(text: str, stemming: bool = True) -> list[str]:
-    """BM25 terms of `text`: normalised words without stop words (and lightly stemmed)."""
+    """BM25 terms of `text`: normalised words without stop words, English office words mapped to
+    their Indonesian term (GLOSSARY_EN_ID), a price term for a bare "berapa"/"how much", lightly stemmed."""
     out = []
-    for word in normalise(text).split():
+    for word in _price_questions(normalise(text).split()):
         # "e-paspor"/"m-paspor" -> "epaspor"/"mpaspor"; other hyphens separate words ("10-year").
         parts = [word.replace("-", "")] if re.match(r"^[a-z]-[a-z]", word) else word.split("-")
         for w in parts:
+            w = GLOSSARY_EN_ID.get(w, w)
             if not w or w in STOPWORDS_ID or (len(w) < 2 and not w.isdigit()):
                 continue
             out.append(stem(w) if stemming else w)

@@ -27,6 +27,7 @@ from typing import Any, Literal, Sequence
 
 import numpy as np
 
+from office.dates import format_date_plain
 from office.kb.articles import Article, Section
 from office.kb.normalise import normalise, stem, tokens
 from office.settings import VAR_DIR, get_settings
@@ -38,6 +39,8 @@ CHAT_LIMIT = 700
 RRF_K = 10.0                # small k: with ~30 topics the top ranks must dominate
 EMB_WEIGHT = 1.0
 BM25_WEIGHT = 1.0           # each of the two BM25 rankings (units, whole topics)
+LABEL_WEIGHT = 0.5          # the ranking by the question's key nouns found in a topic's titles and tags
+TOPIC_SECOND_WEIGHT = 1.0   # weight of a topic's second-best unit cosine in its embedding rank
 HINT_BONUS = 0.12           # fused-score bonus for the topic in play on a follow-up
 RELATED_BONUS = 0.05        # ... and for the topics it lists as related
 QUESTION_PREFIX = "passage: "  # example questions are embedded as passages (measured better than "query: ")
@@ -51,25 +54,22 @@ QUESTION_PREFIX = "passage: "  # example questions are embedded as passages (mea
 FEATURES = ("cos", "margin", "tb", "unk", "cov", "agree", "votes", "share")
 CONFIDENCE: dict[str, dict[str, float]] = {
     "hybrid": {
-        "bias": -43.769, "cos": 46.396, "margin": -2.627, "tb": 1.682, "unk": -3.032, "cov": 1.172,
-        "agree": 0.582, "votes": -0.772, "share": 1.615, "threshold": 0.400},
+        "bias": -44.849, "cos": 47.213, "margin": 4.188, "tb": 1.553, "unk": -2.609, "cov": 1.906,
+        "agree": -0.489, "votes": 0.477, "share": 1.451, "threshold": 0.400},
     "embeddings": {
-        "bias": -47.637, "cos": 52.926, "margin": 5.686, "tb": 0.000, "unk": -4.312, "cov": 1.406,
-        "agree": 0.000, "votes": 0.000, "share": 0.000, "threshold": 0.470},
+        "bias": -50.336, "cos": 56.341, "margin": 1.691, "tb": 0.000, "unk": -3.832, "cov": 1.438,
+        "agree": 0.000, "votes": 0.000, "share": 0.000, "threshold": 0.370},
     "bm25": {
-        "bias": -4.959, "cos": 0.000, "margin": 0.000, "tb": 2.337, "unk": -3.595, "cov": 3.627,
-        "agree": 0.000, "votes": 0.000, "share": 0.000, "threshold": 0.460},
+        "bias": -5.222, "cos": 0.000, "margin": 0.000, "tb": 2.378, "unk": -3.646, "cov": 3.971,
+        "agree": 0.000, "votes": 0.000, "share": 0.000, "threshold": 0.470},
 }
+
+
+
+ASPECT_BONUS = 0.1           # section-score bonus when its heading names the aspect asked about
 CLARIFY_MARGIN = 0.012       # top-2 topics within this cosine distance and ...
 CLARIFY_FUSED_RATIO = 0.85   # ... fused scores within this ratio -> ask which one
-
-MONTHS = {
-    "id": ("Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus", "September",
-           "Oktober", "November", "Desember"),
-    "en": ("January", "February", "March", "April", "May", "June", "July", "August", "September",
-           "October", "November", "December"),
-}
-
+CLARIFY_BM25_RATIO = 0.9     # BM25-only: the 2nd topic's BM25 score within this ratio of the 1st
 
 # ------------------------------------------------------------------------------------------------
 # Results
@@ -122,9 +122,9 @@ class Answer:
 # Helpers: formatting and cutting for chat
 # ------------------------------------------------------------------------------------------------
 def format_date(d: Any, lang: str) -> str:
-    """`7 Desember 2026` / `7 December 2026`."""
-    months = MONTHS["en" if lang == "en" else "id"]
-    return f"{d.day} {months[d.month - 1]} {d.year}"
+    """`7 Desember 2026` / `7 December 2026` (the "diperbarui ..." date of the source line); kept for
+    callers of this module, the formatting itself lives in office.dates."""
+    return format_date_plain(d, "en" if lang == "en" else "id")
 
 
 def source_line(article: Article, lang: str | None = None) -> str:
@@ -290,7 +290,29 @@ class _Index:
     topic_bm25: Any | None                 # over whole topics (all units of a topic as one document)
     topic_vocab: list[set[str]]            # topic index -> BM25 terms its units use
     deletes: dict[str, str]                # one-letter deletions of vocabulary terms -> term (typo fixing)
+    words: set[str]                        # normalised (unstemmed) words of all units
+    word_deletes: dict[str, str]           # ... and their one-letter deletions (typo fixing for the embedder)
     distinctive: dict[str, set[str]]       # stemmed token -> topics whose title/tags use it
+    labels: list[dict[str, float]] = field(default_factory=list)  # topic -> its title/tag terms -> idf
+
+
+# Words that ask about an aspect (fee, papers, duration, place, way) rather than name a subject: "berapa
+# biayanya?" after a topic is a follow-up on that topic even if "biaya" is in some article's title.
+ASPECT_WORDS = frozenset(tokens(
+    "biaya tarif harga bayar denda ongkos gratis syarat persyaratan dokumen berkas lama waktu hari jam "
+    "minggu bulan tahun cara proses langkah tempat lokasi kantor daftar online jadwal "
+    "fee fees cost costs price pay requirements documents papers time days long where way steps "
+    "office online schedule"))
+
+
+_ASPECT_GROUPS = {w: "fee" for w in tokens("biaya tarif harga denda ongkos fee cost price")}
+_ASPECT_GROUPS.update({w: "papers" for w in tokens("syarat persyaratan dokumen berkas requirements documents")})
+_ASPECT_GROUPS.update({w: "time" for w in tokens("lama waktu hari jam")})
+
+
+def _aspects(words: Sequence[str]) -> set[str]:
+    """The aspects named in `words`, synonyms merged ("tarif", "biaya" -> "fee")."""
+    return {_ASPECT_GROUPS.get(w, w) for w in words if w in ASPECT_WORDS}
 
 
 def _topic_vocab(articles: list[Article], topics: list[str]) -> dict[str, set[str]]:
@@ -298,10 +320,25 @@ def _topic_vocab(articles: list[Article], topics: list[str]) -> dict[str, set[st
     vocab: dict[str, set[str]] = {}
     for art in articles:
         words = tokens(" ".join((art.title, *art.tags)))
-        for w in set(words):
+        for w in set(words) - ASPECT_WORDS:
             vocab.setdefault(w, set()).add(art.topic)
-    limit = max(3, len(topics) // 8)
+    limit = max(1, min(3, len(topics) // 4))
     return {w: t for w, t in vocab.items() if len(t) <= limit and not w.isdigit()}
+
+
+def _topic_labels(articles: list[Article], topics: list[str]) -> list[dict[str, float]]:
+    """Each topic's title and tag terms (all its language versions), weighted by how few topics use
+    them (idf). The terms an editor chose to name a topic are its key nouns: a question naming
+    "tarif" and "e-paspor" leans to "Biaya paspor" even when its body words also fit "Masa berlaku"."""
+    terms: dict[str, set[str]] = {t: set() for t in topics}
+    for art in articles:
+        terms[art.topic].update(tokens(" ".join((art.title, *art.tags))))
+    df: dict[str, int] = {}
+    for words in terms.values():
+        for w in words:
+            df[w] = df.get(w, 0) + 1
+    n = max(1, len(topics))
+    return [{w: math.log((n + 1) / (df[w] + 0.5)) for w in terms[t]} for t in topics]
 
 
 def _deletion_index(topic_vocab: list[set[str]]) -> dict[str, str]:
@@ -327,14 +364,15 @@ def _deletion_index(topic_vocab: list[set[str]]) -> dict[str, str]:
 def correct_typos(words: list[str], vocab: Any, deletes: dict[str, str]) -> list[str]:
     """Replace query terms the knowledge base does not know by a vocabulary term one edit away
     (a dropped, extra, or substituted/transposed letter): "hilamg" -> "hilang", "persyaratn" -> ...
-    Only for 5+ letter words, where one edit rarely turns one real word into another."""
+    Only for 5+ letter words (6+ for an extra or wrong letter), where one edit rarely turns one real
+    word into another."""
     out = []
     for w in words:
         if w in vocab or len(w) < 5 or not w.isalpha():
             out.append(w)
             continue
         fixed = deletes.get(w)  # w is the term minus a letter
-        if fixed is None:
+        if fixed is None and len(w) >= 6:  # (5-letter words: "japan" is not a typo of "jalan")
             for i in range(len(w)):  # w has an extra or a wrong letter
                 cand = deletes.get(w[:i] + w[i + 1:])
                 if cand is not None and abs(len(cand) - len(w)) <= 1:
@@ -405,7 +443,13 @@ class KnowledgeBase:
                 units.append(_Unit("section", ai, sec.index, "passage: " + text,
                                    tokens(text) + tokens(art.title)))
             for q in art.questions:
-                units.append(_Unit("question", ai, 0, QUESTION_PREFIX + normalise(q), tokens(q)))
+                units.append(_Unit("question", ai, 0, f"{QUESTION_PREFIX}{art.title}: {normalise(q)}", tokens(q)))
+        words: set[str] = set()
+        for art in articles:
+            for sec in art.sections:
+                words.update(normalise(f"{art.title} {sec.heading} {sec.text}").split())
+            for q in art.questions:
+                words.update(normalise(q).split())
         vectors = None
         if self.use_embeddings and units:
             vectors = self._embed([u.embed_text for u in units])
@@ -432,7 +476,8 @@ class KnowledgeBase:
         unit_article = np.array([u.article for u in units], dtype=np.int32)
         topic_units = [np.flatnonzero(unit_topic == i) for i in range(len(topics))]
         return _Index(articles, units, topics, unit_topic, unit_article, by_topic, topic_units, vectors, bm25,
-                      topic_bm25, topic_vocab, _deletion_index(topic_vocab), _topic_vocab(articles, topics))
+                      topic_bm25, topic_vocab, _deletion_index(topic_vocab), words, _deletion_index([words]),
+                      _topic_vocab(articles, topics), _topic_labels(articles, topics))
 
     @staticmethod
     def _map_questions(articles: list[Article], units: list[_Unit], vectors: np.ndarray) -> None:
@@ -473,7 +518,7 @@ class KnowledgeBase:
         bm = np.zeros(n, dtype=np.float32)
         tb = np.zeros(len(idx.topics), dtype=np.float32)
         if mode != "bm25" and idx.vectors is not None:
-            cos = idx.vectors @ self._embed_query(query)
+            cos = idx.vectors @ self._embed_query(query, idx)
         if idx.bm25 is not None:  # lexical scores also feed the confidence features in every mode
             qtok = [t for t in self._query_tokens(idx, query) if t in idx.bm25.vocab_dict]
             if qtok:
@@ -486,16 +531,17 @@ class KnowledgeBase:
         vocab = idx.bm25.vocab_dict if idx.bm25 is not None else {}
         return correct_typos(tokens(query), vocab, idx.deletes)
 
-    def _embed_query(self, query: str) -> np.ndarray:
-        """The mean of the embeddings of the question as typed and normalised (slang expanded): each
-        alone misses cases the other gets; the mean measured better than either (tools/eval_kb)."""
+    def _embed_query(self, query: str, idx: _Index) -> np.ndarray:
+        """The mean of the embeddings of the question as typed and normalised (slang expanded, typos
+        of knowledge-base words fixed): each alone misses cases the other gets; the mean measured
+        better than either (tools/eval_kb)."""
         key = query.strip()
         cached = self._qcache.get(key)
         if cached is not None:
             return cached
         model = load_model(self.model_name)
         texts = ["query: " + key]
-        norm = normalise(key)
+        norm = " ".join(correct_typos(normalise(key).split(), idx.words, idx.word_deletes))
         if norm and norm != key.lower():
             texts.append("query: " + norm)
         vecs = model.encode(texts, convert_to_numpy=True, normalize_embeddings=True, show_progress_bar=False)
@@ -520,31 +566,49 @@ class KnowledgeBase:
         return ranks
 
     def _score_topics(self, idx: _Index, query: str, mode: Mode, topic_hint: str | None = None,
-                      related_hint: Sequence[str] = (), hint_strength: float = 1.0) -> dict[str, Any]:
+                      related_hint: Sequence[str] = (), hint_strength: float = 1.0,
+                      named: Sequence[str] = ()) -> dict[str, Any]:
         cos, bm, t_tb = self._unit_scores(idx, query, mode)
         n_topics = len(idx.topics)
         t_cos = np.full(n_topics, -1.0, dtype=np.float32)
         np.maximum.at(t_cos, idx.unit_topic, cos)
+        emb_rank = t_cos
+        if TOPIC_SECOND_WEIGHT and mode != "bm25" and idx.vectors is not None:
+            # a topic several of whose units match is likelier than one with a single lucky unit
+            second = np.full(n_topics, -1.0, dtype=np.float32)
+            masked = np.where(cos >= t_cos[idx.unit_topic], -1.0, cos).astype(np.float32)
+            np.maximum.at(second, idx.unit_topic, masked)
+            emb_rank = t_cos + TOPIC_SECOND_WEIGHT * np.maximum(second, 0)
         t_bm = np.zeros(n_topics, dtype=np.float32)
         np.maximum.at(t_bm, idx.unit_topic, bm)
+        qtok = self._query_tokens(idx, query)
+        qset = set(qtok)
+        t_label = np.array([sum(lab.get(w, 0.0) for w in qset) for lab in idx.labels], dtype=np.float32) \
+            if idx.labels else np.zeros(n_topics, dtype=np.float32)
         fused = np.zeros(n_topics, dtype=np.float64)
         if mode != "bm25" and idx.vectors is not None:
-            fused += EMB_WEIGHT / (RRF_K + self._ranks(t_cos))
+            fused += EMB_WEIGHT / (RRF_K + self._ranks(emb_rank))
         if mode != "embeddings":
             for lexical in (t_bm, t_tb):
                 if lexical.max(initial=0.0) > 0:
                     fused += np.where(lexical > 0, BM25_WEIGHT / (RRF_K + self._ranks(lexical)), 0.0)
+            if LABEL_WEIGHT and t_label.max(initial=0.0) > 0:
+                fused += np.where(t_label > 0, LABEL_WEIGHT / (RRF_K + self._ranks(t_label)), 0.0)
         if topic_hint in idx.topics:
             fused[idx.topics.index(topic_hint)] += HINT_BONUS * hint_strength
         for rel in related_hint:
             if rel in idx.topics and rel != topic_hint:
                 fused[idx.topics.index(rel)] += RELATED_BONUS * hint_strength
-        qtok = self._query_tokens(idx, query)
-        return {"cos": cos, "bm": bm, "t_cos": t_cos, "t_bm": t_bm, "t_tb": t_tb, "fused": fused, "qtok": qtok,
-                "mode": mode}
+        for topic in named:  # topics the follow-up names itself ("kalau buat anak?") weigh most
+            if topic in idx.topics and topic != topic_hint:
+                fused[idx.topics.index(topic)] += HINT_BONUS * hint_strength
+        return {"cos": cos, "bm": bm, "t_cos": t_cos, "t_bm": t_bm, "t_tb": t_tb, "t_label": t_label,
+                "fused": fused, "qtok": qtok, "mode": mode}
 
-    def _best_section(self, idx: _Index, ai: int, cos: np.ndarray, bm: np.ndarray, mode: Mode) -> tuple[int, float]:
-        """Rank the article's sections by their own units and the example questions mapped to them."""
+    def _best_section(self, idx: _Index, ai: int, cos: np.ndarray, bm: np.ndarray, mode: Mode,
+                      qtok: Sequence[str] = ()) -> tuple[int, float]:
+        """Rank the article's sections by their own units and the example questions mapped to them;
+        a heading naming the aspect asked about ("biaya" in "berapa biayanya?") gets a bonus."""
         art = idx.articles[ai]
         n_sec = len(art.sections)
         s_cos = np.full(n_sec, -1.0)
@@ -560,6 +624,12 @@ class KnowledgeBase:
             score += 1.0 / (RRF_K + self._ranks(s_cos))
         if mode != "embeddings" and s_bm.max() > 0:
             score += np.where(s_bm > 0, 0.8 / (RRF_K + self._ranks(s_bm)), 0.0)
+        # (an aspect in the article's title, e.g. "biaya" in "Biaya paspor", does not tell its sections apart)
+        aspects = _aspects(qtok) - _aspects(tokens(art.title))
+        if aspects:
+            for sec in art.sections[1:]:
+                if aspects & _aspects(tokens(sec.heading)):
+                    score[sec.index] += ASPECT_BONUS
         if score.max() <= 0:
             return 0, 0.0
         best = int(np.argmax(score))
@@ -598,7 +668,7 @@ class KnowledgeBase:
                 break
             ai = self._resolve(idx, int(ti), lang, s["cos"])
             art = idx.articles[ai]
-            sec, sec_score = self._best_section(idx, ai, s["cos"], s["bm"], mode)
+            sec, sec_score = self._best_section(idx, ai, s["cos"], s["bm"], mode, s["qtok"])
             hits.append(Hit(article_id=art.id, topic=art.topic, title=art.title, language=art.language,
                             score=float(s["fused"][ti]), cosine=float(s["t_cos"][ti]), bm25=float(s["t_bm"][ti]),
                             section_index=sec, section_heading=art.sections[sec].heading, section_score=sec_score))
@@ -665,9 +735,13 @@ class KnowledgeBase:
             play_ai = self._resolve(idx, idx.topics.index(topic_in_play), lang, np.zeros(len(idx.units)))
             play = idx.articles[play_ai]
             query = f"{question} {play.title}"
-            steer = not named or topic_in_play in named
-            s = self._score_topics(idx, query, mode, topic_in_play if steer else None, play.related,
-                                   hint_strength=1.0)
+            if not named or topic_in_play in named:
+                # "berapa biayanya?" after paspor-hilang: stay on the topic in play
+                s = self._score_topics(idx, query, mode, topic_in_play, play.related)
+            else:
+                # "kalau buat anak?" after biaya-paspor: the named topic, asked about the same aspect
+                s = self._score_topics(idx, query, mode, None, (topic_in_play, *play.related),
+                                       named=sorted(named))
         else:
             s = self._score_topics(idx, query, mode)
         hits = self._hits(idx, s, lang, 3, mode)
@@ -679,11 +753,20 @@ class KnowledgeBase:
         if followup and hits[0].topic == topic_in_play:
             conf = max(conf, threshold)  # the conversation already established the topic
         if conf < threshold:
+            if 0 < len(s["qtok"]) <= 2 and feats["unk"] == 0 and len(hits) > 1:
+                # one or two known words ("paspor", "biaya visa"): too vague to answer, not off-topic
+                return Answer(status="clarify", language=lang, confidence=conf, hits=tuple(hits),
+                              options=tuple((h.topic, h.title) for h in hits[:3]))
             return Answer(status="decline", language=lang, confidence=conf, hits=tuple(hits))
-        if len(hits) > 1 and not (followup and hits[0].topic == topic_in_play):
-            close_cos = mode == "bm25" or abs(hits[0].cosine - hits[1].cosine) < CLARIFY_MARGIN
+        if len(hits) > 1 and not followup:
+            order = np.argsort(-s["fused"], kind="stable")
+            t1, t2 = int(order[0]), int(order[1])
+            if mode == "bm25" or idx.vectors is None:
+                close = s["t_tb"][t2] >= CLARIFY_BM25_RATIO * s["t_tb"][t1]
+            else:
+                close = abs(float(s["t_cos"][t1] - s["t_cos"][t2])) < CLARIFY_MARGIN
             close_fused = hits[1].score >= CLARIFY_FUSED_RATIO * hits[0].score
-            if close_cos and close_fused:
+            if close and close_fused:
                 options = [(h.topic, h.title) for h in hits
                            if h.score >= CLARIFY_FUSED_RATIO * hits[0].score][:3]
                 return Answer(status="clarify", language=lang, options=tuple(options), confidence=conf,
@@ -718,7 +801,7 @@ class KnowledgeBase:
                 s = self._score_topics(idx, f"{section_hint} {art.title}", "hybrid" if idx.vectors is not None
                                        else "bm25")
                 section, _ = self._best_section(idx, ai, s["cos"], s["bm"],
-                                                "hybrid" if idx.vectors is not None else "bm25")
+                                                "hybrid" if idx.vectors is not None else "bm25", s["qtok"])
         return self._answer_from(art, section, lang, 1.0)
 
 

@@ -11,6 +11,7 @@ Times are naive UTC (SQLite keeps no time zone).
 """
 from __future__ import annotations
 
+import difflib
 import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -21,7 +22,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from office.db import Base, session_scope
 from office.kb.articles import Article, ArticleError, load_article, parse_article
-from office.kb.normalise import normalise
+from office.kb.normalise import normalise, tokens
 from office.privacy import mask_personal_data
 
 ARTICLE_STATUSES = ("draft", "review", "published", "archived")
@@ -78,6 +79,9 @@ class UnansweredQuestion(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime, default=_utcnow, index=True)
     resolved_article_id: Mapped[str | None] = mapped_column(
         ForeignKey("kb_article.id", ondelete="SET NULL"), nullable=True)
+    # Set when an editor handled the question (with or without an article answering it).
+    resolved_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    resolved_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
 
 
 class KbState(Base):
@@ -296,3 +300,265 @@ def record_unanswered(text: str, language: str, channel: str, url: str | None = 
         session.add(row)
         session.flush()
         return int(row.id)
+
+
+# ------------------------------------------------------------------------------------------------
+# Editor views: article list, revision history, diff, rollback, unanswered questions
+# ------------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class ArticleSummary:
+    """One row of the editor's article list. Title, owner and `updated` come from the live revision
+    (the newest one when nothing is live); `pending` is the state of a revision newer than the live
+    one ("draft" or "review"), so editors see unfinished work on published articles."""
+
+    id: str
+    topic: str
+    language: str
+    status: str
+    title: str
+    owner: str
+    updated: str
+    changed_at: datetime
+    published_revision_id: int | None
+    pending: str | None
+    pending_revision_id: int | None
+    text: str
+
+
+@dataclass(frozen=True)
+class RevisionInfo:
+    """A revision as the history page shows it (a plain copy: no ORM object leaves the session)."""
+
+    id: int
+    article_id: str
+    state: str
+    source: str
+    author: str
+    created_at: datetime
+    note: str
+    markdown: str
+    live: bool
+
+
+def _front(markdown: str) -> dict:
+    """The front matter as a dict, or {} when it does not parse (a list must not fail on one text)."""
+    import frontmatter
+
+    try:
+        meta = frontmatter.loads(markdown).metadata
+    except Exception:
+        return {}
+    return dict(meta) if isinstance(meta, dict) else {}
+
+
+def list_articles(url: str | None = None) -> list[ArticleSummary]:
+    """Every article with its title, owner, status and unfinished revision, sorted by id."""
+    out: list[ArticleSummary] = []
+    with session_scope(url) as session:
+        for row in session.scalars(select(KbArticle).order_by(KbArticle.id)):
+            newest = session.scalars(select(KbRevision).where(KbRevision.article_id == row.id)
+                                     .order_by(KbRevision.id.desc()).limit(1)).first()
+            live = session.get(KbRevision, row.published_revision_id) if row.published_revision_id else None
+            shown = live or newest
+            meta = _front(shown.markdown) if shown is not None else {}
+            pending = None
+            pending_id = None
+            if newest is not None and newest.state in ("draft", "review") and (live is None or newest.id > live.id):
+                pending, pending_id = newest.state, int(newest.id)
+            out.append(ArticleSummary(
+                id=row.id, topic=row.topic, language=row.language, status=row.status,
+                title=str(meta.get("title") or row.id), owner=str(meta.get("owner") or ""),
+                updated=str(meta.get("updated") or ""), changed_at=row.updated_at,
+                published_revision_id=row.published_revision_id, pending=pending, pending_revision_id=pending_id,
+                text=shown.markdown if shown is not None else ""))
+    return out
+
+
+def _info(rev: KbRevision, live_id: int | None) -> RevisionInfo:
+    return RevisionInfo(id=int(rev.id), article_id=rev.article_id, state=rev.state, source=rev.source,
+                        author=rev.author, created_at=rev.created_at, note=rev.note or "", markdown=rev.markdown,
+                        live=live_id is not None and int(rev.id) == int(live_id))
+
+
+def article_revisions(article_id: str, url: str | None = None) -> list[RevisionInfo]:
+    """The revisions of one article, newest first (empty for an unknown article)."""
+    with session_scope(url) as session:
+        row = session.get(KbArticle, article_id)
+        if row is None:
+            return []
+        live = row.published_revision_id if row.status == "published" else None
+        revs = session.scalars(select(KbRevision).where(KbRevision.article_id == article_id)
+                               .order_by(KbRevision.id.desc())).all()
+        return [_info(r, live) for r in revs]
+
+
+def get_revision(revision_id: int, url: str | None = None) -> RevisionInfo | None:
+    """One revision, or None."""
+    with session_scope(url) as session:
+        rev = session.get(KbRevision, revision_id)
+        if rev is None:
+            return None
+        row = session.get(KbArticle, rev.article_id)
+        live = row.published_revision_id if row is not None and row.status == "published" else None
+        return _info(rev, live)
+
+
+@dataclass(frozen=True)
+class DiffLine:
+    """One line of a unified diff: kind is "add", "del", "ctx" or "hunk" (the @@ header)."""
+
+    kind: str
+    text: str
+
+
+def diff_texts(old: str, new: str, context: int = 3) -> list[DiffLine]:
+    """Unified line diff from `old` to `new` (empty when equal). Plain text: the page escapes it."""
+    lines: list[DiffLine] = []
+    for line in difflib.unified_diff(old.splitlines(), new.splitlines(), lineterm="", n=context):
+        if line.startswith(("---", "+++")) and not lines:
+            continue
+        if line.startswith("@@"):
+            lines.append(DiffLine("hunk", line))
+        elif line.startswith("+"):
+            lines.append(DiffLine("add", line[1:]))
+        elif line.startswith("-"):
+            lines.append(DiffLine("del", line[1:]))
+        else:
+            lines.append(DiffLine("ctx", line[1:] if line.startswith(" ") else line))
+    return lines
+
+
+def rollback_to(revision_id: int, author: str, url: str | None = None) -> tuple[int, int]:
+    """Publish the text of an older revision again, as a new revision (history is never rewritten,
+    so the rollback itself can be undone). Returns (new revision id, new KB version)."""
+    old = get_revision(revision_id, url)
+    if old is None:
+        raise KbError(f"revisi {revision_id} tidak ditemukan")
+    parse_article(old.markdown, source=f"revisi {revision_id}")
+    with session_scope(url) as session:
+        row = session.get(KbArticle, old.article_id)
+        if row is None:  # pragma: no cover - the foreign key makes this impossible
+            raise KbError(f"artikel {old.article_id!r} tidak ditemukan")
+        rev = KbRevision(article_id=old.article_id, markdown=old.markdown, source="editor", author=author,
+                         state="review", note=f"rollback ke revisi {revision_id}")
+        session.add(rev)
+        session.flush()
+        _publish(session, row, rev)
+        return int(rev.id), _bump_version(session)
+
+
+@dataclass(frozen=True)
+class UnansweredItem:
+    id: int
+    text: str
+    language: str
+    channel: str
+    created_at: datetime
+    resolved_article_id: str | None
+    resolved_at: datetime | None
+    resolved_by: str | None
+
+
+@dataclass
+class UnansweredGroup:
+    """Similar unanswered questions; `items` newest first, `text` the most recent wording."""
+
+    items: list[UnansweredItem]
+
+    @property
+    def ids(self) -> list[int]:
+        return [i.id for i in self.items]
+
+    @property
+    def text(self) -> str:
+        return self.items[0].text
+
+    @property
+    def last_at(self) -> datetime:
+        return max(i.created_at for i in self.items)
+
+    @property
+    def languages(self) -> list[str]:
+        return sorted({i.language for i in self.items})
+
+
+GROUP_THRESHOLD = 0.5
+
+
+def _similarity(a: set[str], b: set[str]) -> float:
+    """Jaccard overlap of two term sets; a question of 3+ terms nearly all contained in a longer one
+    ("jam buka kantor sabtu" in "jam buka kantor sabtu, bisa antre jam berapa?") counts as its
+    containment share, so extra words do not split a recurring question."""
+    if not a or not b:
+        return 0.0
+    common = len(a & b)
+    jaccard = common / len(a | b)
+    small = min(len(a), len(b))
+    return max(jaccard, common / small) if small >= 3 and common / small >= 0.8 else jaccard
+
+
+def unanswered_groups(url: str | None = None, include_resolved: bool = False, limit: int = 500,
+                      threshold: float = GROUP_THRESHOLD) -> list[UnansweredGroup]:
+    """Declined questions grouped by similarity, biggest group first.
+
+    Similarity is the Jaccard overlap (or containment, see _similarity) of the questions' BM25 terms (office.kb.normalise.tokens:
+    slang expanded, stop words dropped, stemmed, English office words mapped to Indonesian), so
+    "brp biaya bkin paspor" and "berapa biaya membuat paspor?" share a group. Chosen over the
+    embeddings because the list must open instantly in the back-office without loading the model,
+    and exact wording overlap is what an editor needs to see a recurring question. A question joins
+    the group whose terms (the union of its members') it overlaps most, if at least `threshold`."""
+    with session_scope(url) as session:
+        query = select(UnansweredQuestion).order_by(UnansweredQuestion.created_at.desc(),
+                                                    UnansweredQuestion.id.desc()).limit(limit)
+        if not include_resolved:
+            query = query.where(UnansweredQuestion.resolved_at.is_(None),
+                                UnansweredQuestion.resolved_article_id.is_(None))
+        rows = [UnansweredItem(id=int(r.id), text=r.text, language=r.language, channel=r.channel,
+                               created_at=r.created_at, resolved_article_id=r.resolved_article_id,
+                               resolved_at=r.resolved_at, resolved_by=r.resolved_by)
+                for r in session.scalars(query)]
+    groups: list[tuple[set[str], UnansweredGroup]] = []
+    terms_of = {item.id: set(tokens(item.text)) or {item.text.strip().lower()} for item in rows}
+    for item in rows:
+        terms = terms_of[item.id]
+        best, best_sim = None, 0.0
+        for i, (gterms, group) in enumerate(groups):
+            sim = max(_similarity(terms, gterms), max(_similarity(terms, terms_of[m.id]) for m in group.items))
+            if sim > best_sim:
+                best, best_sim = i, sim
+        if best is not None and best_sim >= threshold:
+            groups[best][0].update(terms)
+            groups[best][1].items.append(item)
+        else:
+            groups.append((set(terms), UnansweredGroup(items=[item])))
+    result = [g for _, g in groups]
+    result.sort(key=lambda g: (-len(g.items), -g.last_at.timestamp()))
+    return result
+
+
+def unanswered_texts(ids: list[int], url: str | None = None) -> list[str]:
+    """The (masked) texts of the given unanswered questions, in the order given; unknown ids skipped."""
+    with session_scope(url) as session:
+        found = {int(r.id): r.text for r in session.scalars(
+            select(UnansweredQuestion).where(UnansweredQuestion.id.in_(ids)))}
+    return [found[i] for i in ids if i in found]
+
+
+def resolve_unanswered(ids: list[int], by: str, article_id: str | None = None, url: str | None = None) -> int:
+    """Mark questions as handled (optionally by the article that now answers them). Returns how many
+    changed; an article id that does not exist is refused."""
+    if not ids:
+        return 0
+    with session_scope(url) as session:
+        if article_id is not None and session.get(KbArticle, article_id) is None:
+            raise KbError(f"artikel {article_id!r} tidak ditemukan")
+        count = 0
+        for row in session.scalars(select(UnansweredQuestion).where(UnansweredQuestion.id.in_(ids))):
+            if row.resolved_at is not None:
+                continue
+            row.resolved_at = _utcnow()
+            row.resolved_by = by[:64]
+            if article_id is not None:
+                row.resolved_article_id = article_id
+            count += 1
+        return count

@@ -69,20 +69,6 @@ def fake(fake_providers: FakeProviders) -> FakeProviders:
     return fake_providers
 
 
-@pytest.fixture(scope="session")
-def rasa_model(request: pytest.FixtureRequest) -> Path:
-    """The session's model; CHANNEL_TEST_MODEL=<path> reuses an already trained one (development)."""
-    override = os.environ.get("CHANNEL_TEST_MODEL")
-    if override:
-        return Path(override)
-    import sys
-
-    sys.path.insert(0, str(ROOT))
-    from tools.train_if_needed import train
-
-    return train()
-
-
 # ---------------------------------------------------------------------------------------------
 # webhook senders
 

@@ -1,0 +1,96 @@
+"""Live chat with citizens who asked for an officer: the queue, taking a conversation, writing to
+the citizen (through the outbox, the worker and Rasa) and handing it back to the assistant."""
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, HTTPException, Request
+from starlette.concurrency import run_in_threadpool
+from starlette.responses import RedirectResponse, Response
+
+from office import handoff
+from office.db import session_scope
+from office.settings import get_settings
+from office.staff import ADMIN, OFFICER, SUPERVISOR
+
+from backoffice.auth import StaffContext, require_roles
+from backoffice.forms import FormError, read_form, text_field
+from backoffice.templating import render
+
+router = APIRouter()
+live_roles = require_roles(OFFICER, SUPERVISOR, ADMIN)
+STATE_TEXT = {handoff.WAITING: "Menunggu", handoff.ACTIVE: "Aktif", handoff.CLOSED: "Selesai"}
+WHO = {"citizen": "Warga", "officer": "Petugas", "system": "Sistem"}
+
+
+def _channel(sender_id: str) -> str:
+    return sender_id.split(":", 1)[0] if ":" in sender_id else "web"
+
+
+@router.get("/staff/live")
+def live_queue(request: Request, staff: StaffContext = Depends(live_roles)) -> Response:
+    with session_scope(get_settings().database_url) as db:
+        rows = [{"id": s.id, "state": STATE_TEXT[s.status], "status": s.status, "officer": s.officer or "-",
+                 "channel": _channel(s.sender_id), "created_at": s.created_at, "count": len(s.messages),
+                 "last": next((m.text for m in reversed(s.messages) if m.author_kind == "citizen"), "")}
+                for s in handoff.live_queue(db)]
+        return render(request, "live_queue.html", {"rows": rows})
+
+
+def _page(request: Request, staff: StaffContext, live_id: int, error: str = "", status_code: int = 200) -> Response:
+    with session_scope(get_settings().database_url) as db:
+        live = db.get(handoff.LiveSession, live_id)
+        if live is None:
+            raise HTTPException(status_code=404)
+        return render(request, "live_session.html", {
+            "s": live, "state": STATE_TEXT[live.status], "channel": _channel(live.sender_id),
+            "mine": live.status == handoff.ACTIVE and live.officer == staff.username,
+            "messages": [{"kind": m.author_kind, "who": WHO.get(m.author_kind, m.author_kind), "author": m.author,
+                          "text": m.text, "at": m.created_at} for m in live.messages],
+            "error": error}, status_code=status_code)
+
+
+@router.get("/staff/live/{live_id}")
+def live_page(live_id: int, request: Request, staff: StaffContext = Depends(live_roles)) -> Response:
+    return _page(request, staff, live_id)
+
+
+async def _act(request: Request, staff: StaffContext, live_id: int, action: str) -> Response:
+    form = await read_form(request)
+    try:
+        text = text_field(form, "text", "Pesan", handoff.MAX_TEXT) if action == "send" else ""
+    except FormError as exc:
+        return await run_in_threadpool(lambda: _page(request, staff, live_id, str(exc), 400))
+
+    def _run() -> None:
+        with session_scope(get_settings().database_url) as db:
+            live = db.get(handoff.LiveSession, live_id)
+            if live is None:
+                raise HTTPException(status_code=404)
+            if action == "take":
+                handoff.take(db, live, staff.username)
+            elif action == "send":
+                handoff.officer_message(db, live, staff.username, text)
+            else:
+                if live.officer not in (None, staff.username) and staff.role == OFFICER:
+                    raise handoff.HandoffError(f"Percakapan ini ditangani {live.officer}.")
+                handoff.hand_back(db, live, staff.username)
+
+    try:
+        await run_in_threadpool(_run)
+    except handoff.HandoffError as exc:
+        return await run_in_threadpool(lambda: _page(request, staff, live_id, str(exc), 400))
+    return RedirectResponse(f"/staff/live/{live_id}", status_code=303)
+
+
+@router.post("/staff/live/{live_id}/take")
+async def live_take(live_id: int, request: Request, staff: StaffContext = Depends(live_roles)) -> Response:
+    return await _act(request, staff, live_id, "take")
+
+
+@router.post("/staff/live/{live_id}/send")
+async def live_send(live_id: int, request: Request, staff: StaffContext = Depends(live_roles)) -> Response:
+    return await _act(request, staff, live_id, "send")
+
+
+@router.post("/staff/live/{live_id}/return")
+async def live_return(live_id: int, request: Request, staff: StaffContext = Depends(live_roles)) -> Response:
+    return await _act(request, staff, live_id, "return")

@@ -1,0 +1,111 @@
+"""Worker job for complaints: climb the escalation ladder and send staff notifications.
+
+Why in the worker: notifications are written in the same transaction as the ticket (table
+complaint_notification); sending them here, with retries, means an SMTP or Telegram outage never
+loses an alert and never slows a citizen's chat.
+
+Environment: SMTP_HOST, SMTP_PORT (default 25), SMTP_FROM, optional SMTP_USER/SMTP_PASSWORD and
+SMTP_STARTTLS=1; TELEGRAM_BOT_TOKEN, TELEGRAM_STAFF_CHAT_ID, TELEGRAM_API_BASE_URL
+(default https://api.telegram.org). Either channel is skipped when not configured.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import smtplib
+from email.message import EmailMessage
+
+import httpx
+from sqlalchemy import select
+
+from office import clock
+from office.complaints.config import load_config
+from office.complaints.models import StaffNotification, Ticket
+from office.complaints.service import escalate_overdue
+from office.db import session_scope
+from office.handoff import expire_idle
+
+log = logging.getLogger("worker.complaints")
+MAX_ATTEMPTS = 8
+
+
+class NotConfigured(RuntimeError):
+    """Neither e-mail nor Telegram can carry this notification."""
+
+
+def send_email(to: str, subject: str, body: str) -> None:
+    """One plain-text e-mail through SMTP_HOST:SMTP_PORT."""
+    host = os.environ.get("SMTP_HOST", "")
+    port = int(os.environ.get("SMTP_PORT", "25") or 25)
+    message = EmailMessage()
+    message["From"] = os.environ.get("SMTP_FROM", "pengaduan@localhost")
+    message["To"] = to
+    message["Subject"] = subject
+    message.set_content(body)
+    with smtplib.SMTP(host, port, timeout=20) as smtp:
+        if os.environ.get("SMTP_STARTTLS") == "1":
+            smtp.starttls()
+        if os.environ.get("SMTP_USER"):
+            smtp.login(os.environ["SMTP_USER"], os.environ.get("SMTP_PASSWORD", ""))
+        smtp.send_message(message)
+
+
+def send_telegram(client: httpx.Client, text: str) -> None:
+    """sendMessage to the staff group; raises on any failure."""
+    base = os.environ.get("TELEGRAM_API_BASE_URL", "https://api.telegram.org").rstrip("/")
+    token = os.environ["TELEGRAM_BOT_TOKEN"]
+    response = client.post(f"{base}/bot{token}/sendMessage",
+                           data={"chat_id": os.environ["TELEGRAM_STAFF_CHAT_ID"], "text": text}, timeout=20)
+    response.raise_for_status()
+    if not response.json().get("ok"):
+        raise ValueError(f"telegram answered {response.text[:200]}")
+
+
+def _deliver(client: httpx.Client, note: StaffNotification, code: str) -> None:
+    config = load_config()
+    email = config.units.get(note.unit, "")
+    telegram = bool(os.environ.get("TELEGRAM_BOT_TOKEN") and os.environ.get("TELEGRAM_STAFF_CHAT_ID"))
+    smtp = bool(os.environ.get("SMTP_HOST") and email)
+    if not telegram and not smtp:
+        raise NotConfigured(f"no e-mail address for {note.unit} and no Telegram staff group")
+    if smtp:
+        send_email(email, f"[Pengaduan] {code} untuk {note.unit}", note.text)
+    if telegram:
+        send_telegram(client, f"[{note.unit}]\n{note.text}")
+
+
+def send_notifications(client: httpx.Client, limit: int = 20) -> int:
+    """Send pending staff notifications; returns how many were sent. Unconfigured channels leave the
+    notification pending-free (status 'skipped') so it does not retry forever."""
+    sent = 0
+    now = clock.utc_now()
+    with session_scope() as session:
+        pending = session.scalars(select(StaffNotification).where(StaffNotification.status == "pending")
+                                  .order_by(StaffNotification.id).limit(limit)).all()
+        for note in pending:
+            ticket = session.get(Ticket, note.ticket_id)
+            try:
+                _deliver(client, note, ticket.code if ticket else "?")
+            except NotConfigured as exc:
+                note.status = "skipped"
+                note.last_error = str(exc)
+            except (OSError, smtplib.SMTPException, httpx.HTTPError, ValueError, KeyError) as exc:
+                note.attempts += 1
+                note.last_error = str(exc)[:2000]
+                if note.attempts >= MAX_ATTEMPTS:
+                    note.status = "failed"
+                log.warning("complaint notification %s failed (attempt %s): %s", note.id, note.attempts, exc)
+            else:
+                note.status = "sent"
+                note.sent_at = now
+                sent += 1
+    return sent
+
+
+def run_complaint_jobs(client: httpx.Client) -> None:
+    """One pass: escalate overdue tickets, close idle live hand-offs (the citizen is told through the
+    outbox), then send pending staff notifications."""
+    with session_scope() as session:
+        escalate_overdue(session, clock.now())
+        expire_idle(session, clock.now())
+    send_notifications(client)
