@@ -14,6 +14,7 @@ export PYTHONPATH := $(CURDIR)
 export PYTHONUNBUFFERED := 1
 export TOKENIZERS_PARALLELISM := false
 export HF_HUB_OFFLINE := 1
+export RASA_TELEMETRY_ENABLED := false
 export TRANSFORMERS_OFFLINE := 1
 
 .PHONY: help setup run test eval admin train validate migrate load-kb embedding-model chromium clean bench-booking
@@ -23,6 +24,7 @@ help:
 	@echo "make test   - the whole test suite (unit, actions, integration, browser, Rasa data and stories)"
 	@echo "make eval   - knowledge-base retrieval evaluation (hit@k, MRR, decline, latency)"
 	@echo "make admin  - create the first admin account (prints a one-time password)"
+	@echo "make bench-booking - booking round-trip latency through the running Rasa (p50/p95; N=20)"
 
 .venv/.installed: requirements/app.txt
 	@test -n "$(PY311)" || { echo "Python 3.11 not found: install it (e.g. pyenv install 3.11) and retry"; exit 1; }
@@ -44,7 +46,7 @@ setup: .venv/.installed .venv-rasa/.installed embedding-model
 	@$(APP)/python tools/ensure_env.py
 
 embedding-model: .venv/.installed
-	@$(APP)/python -m tools.build_e5_model
+	@$(APP)/python -m office.kb.e5_model
 
 chromium:
 	@command -v chromium >/dev/null 2>&1 || { echo "==> installing Debian's chromium for browser tests"; \
@@ -77,6 +79,10 @@ test: setup chromium train
 
 eval: setup
 	@set -a; source .env; set +a; $(APP)/python -m tools.eval_kb
+
+# Booking round-trip latency through the running Rasa (start `make run` first). N=conversations.
+bench-booking:
+	@set -a; source .env; set +a; $(APP)/python -m tools.bench_booking -n $(or $(N),20)
 
 clean:
 	rm -rf models var .pytest_cache

@@ -51,6 +51,24 @@ def _reset(slots: tuple[str, ...]) -> list[EventType]:
     return [SlotSet(name, None) for name in slots]
 
 
+def _answer_question(dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
+    """A procedure question typed in the middle of the form (instead of choosing a button) is answered
+    from the knowledge base; the caller then asks its question again, so the form resumes.
+
+    Why here and not in a rule: button answers ("kirim", "mode:rahasia") are often classified as
+    ask_procedure, so the form takes every text and decides itself what is a question."""
+    intent = ((tracker.latest_message or {}).get("intent") or {}).get("name")
+    text = _text(tracker)
+    if intent != "ask_procedure" or len(text.split()) < 3 or text.startswith("/"):
+        return
+    from actions.knowledge import answer_text
+    from office.kb.search import get_knowledge_base
+
+    answer = get_knowledge_base().answer(text, language_of(tracker))
+    if answer.status == "answer":
+        dispatcher.utter_message(text=answer_text(answer))
+
+
 def _abusive(text: str) -> bool:
     from office.complaints.config import is_abusive
 
@@ -107,6 +125,7 @@ class ValidateComplaintForm(FormValidationAction):
             return {"complaint_duplicate_choice": "tambah"}
         if text in ("baru", "new", "pengaduan baru", "buat baru"):
             return {"complaint_duplicate_choice": "baru"}
+        _answer_question(dispatcher, tracker)
         return {"complaint_duplicate_choice": None}
 
     def validate_complaint_category(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
@@ -121,6 +140,7 @@ class ValidateComplaintForm(FormValidationAction):
             if text in (cat.key, cat.label.lower(), cat.label_en.lower()):
                 return {"complaint_category": cat.key}
         # "kategori lain" or anything else: show the whole list
+        _answer_question(dispatcher, tracker)
         return {"complaint_category": None, "complaint_proposed_category": None}
 
     def validate_complaint_when_where(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
@@ -156,6 +176,7 @@ class ValidateComplaintForm(FormValidationAction):
         text = str(value or "").strip().lower()
         if text in SKIP or text in ("tidak ada bukti", "no evidence"):
             return {"complaint_evidence": "tidak"}
+        _answer_question(dispatcher, tracker)
         dispatcher.utter_message(text=_t(lang, "Silakan kirim foto atau PDF sebagai lampiran, atau pilih Lewati.",
                                          "Please send a photo or PDF as an attachment, or choose Skip."))
         return {"complaint_evidence": None}
@@ -167,6 +188,7 @@ class ValidateComplaintForm(FormValidationAction):
             return {"complaint_contact": "chat"}
         if text in ("kontak:status", "cek status", "status", "tidak perlu", "no", "tidak"):
             return {"complaint_contact": "status"}
+        _answer_question(dispatcher, tracker)
         return {"complaint_contact": None}
 
     def validate_complaint_identity(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
@@ -179,6 +201,7 @@ class ValidateComplaintForm(FormValidationAction):
                 if mode == "biasa" and confidential_only:
                     return {"complaint_identity": "rahasia"}
                 return {"complaint_identity": mode}
+        _answer_question(dispatcher, tracker)
         return {"complaint_identity": None}
 
     def validate_complaint_confirm(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
@@ -186,6 +209,7 @@ class ValidateComplaintForm(FormValidationAction):
         text = str(value or "").strip().lower()
         if text in ("kirim", "send", "submit") or text in YES:
             return {"complaint_confirm": "ya"}
+        _answer_question(dispatcher, tracker)
         return {"complaint_confirm": None}
 
 

@@ -2,6 +2,9 @@
 from __future__ import annotations
 
 import json
+import logging
+import os
+import threading
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -11,6 +14,20 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.common import language_of, latest_text, menu_buttons
 from office.kb.search import get_knowledge_base
 from office.kb.store import record_unanswered
+
+log = logging.getLogger(__name__)
+
+
+def _warm_up() -> None:
+    """Load the embedding model and the index before the first citizen asks (a few seconds)."""
+    try:
+        get_knowledge_base()
+    except Exception:  # the first question retries; never let warm-up kill the action server
+        log.exception("knowledge-base warm-up failed; it will load on the first question")
+
+
+if os.environ.get("KB_WARM_UP") == "1":
+    threading.Thread(target=_warm_up, name="kb-warm-up", daemon=True).start()
 
 
 def answer_text(answer: Any) -> str:

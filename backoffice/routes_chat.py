@@ -17,6 +17,7 @@ from fastapi import APIRouter, Request
 from itsdangerous import BadSignature, URLSafeSerializer
 from starlette.responses import JSONResponse, Response
 
+from office.profile import ProfileError, load_profile
 from office.settings import get_settings
 
 from backoffice.auth import client_ip
@@ -43,21 +44,12 @@ ip_limiter = SlidingWindowLimiter(limit=120, window=60.0)
 
 
 def office_name() -> str | None:
-    """The office's name from the office profile, or None when there is no profile (yet)."""
+    """The office's name from the office profile, or None when the profile cannot be read."""
     try:
-        from office.profile import load_profile  # written by the lead; optional here
-    except Exception:
-        return None
-    try:
-        profile = load_profile()
-    except Exception:
+        return load_profile().name
+    except ProfileError:
         log.warning("office profile could not be loaded; using the generic title", exc_info=True)
         return None
-    for key in ("name", "office_name", "nama"):
-        value = profile.get(key) if isinstance(profile, dict) else getattr(profile, key, None)
-        if isinstance(value, str) and value.strip():
-            return value.strip()
-    return None
 
 
 def _serializer(request: Request) -> URLSafeSerializer:

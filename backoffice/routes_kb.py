@@ -39,15 +39,15 @@ from office.audit import record
 from office.db import session_scope
 from office.kb.articles import LANGUAGES, SERVICES, TOPICS, ArticleError, parse_article
 from office.kb.store import (
-    KbError, article_revisions, diff_texts, get_revision, list_articles, publish_revision, resolve_unanswered,
-    rollback_to, save_revision, unanswered_groups, unanswered_texts,
+    DiffLine, KbError, article_revisions, diff_texts, get_revision, list_articles, publish_revision, resolve_unanswered,
+    rollback_to, save_revision, unanswered_groups, unanswered_items, unanswered_texts,
 )
 from office.settings import get_settings
 from office.staff import ADMIN, EDITOR, SUPERVISOR
 
 from backoffice.auth import StaffContext, client_ip, require_roles
 from backoffice.forms import FormError, read_form, text_field
-from backoffice.templating import render
+from backoffice.templating import MONTHS, render, templates
 
 log = logging.getLogger(__name__)
 router = APIRouter()
@@ -143,6 +143,17 @@ def add_example_questions(text: str, questions: list[str]) -> str:
     block = existing if existing.endswith("\n") or not existing else existing + "\n"
     block += "".join(f"{indent}- {_yaml_str(q)}\n" for q in new)
     return text[:match.start(1)] + block + text[match.end(1):]
+
+
+def kb_date(value: str) -> str:
+    """An article's `updated` (YYYY-MM-DD) as `7 Desember 2026`; other text is shown as it is."""
+    match = re.match(r"^(\d{4})-(\d{2})-(\d{2})$", value or "")
+    if not match or not 1 <= int(match.group(2)) <= 12:
+        return value or "-"
+    return f"{int(match.group(3))} {MONTHS[int(match.group(2)) - 1]} {match.group(1)}"
+
+
+templates.env.filters["kb_date"] = kb_date
 
 
 def _ids(value: str) -> list[int]:
@@ -301,12 +312,12 @@ def kb_new(request: Request, staff: StaffContext = Depends(kb_roles)) -> Respons
     params = request.query_params
     url = get_settings().database_url
     uq = _ids(params.get("uq", ""))
-    questions = unanswered_texts(uq, url) if uq else []
+    items = unanswered_items(uq, url) if uq else []
+    questions = [item.text for item in items]
     topic = params.get("topic", "") if params.get("topic", "") in TOPICS else ""
     language = params.get("language", "")
-    if language not in LANGUAGES:
-        groups_lang = [g for g in unanswered_groups(url, include_resolved=True) if set(g.ids) & set(uq)]
-        language = "en" if groups_lang and groups_lang[0].languages == ["en"] else "id"
+    if language not in LANGUAGES:  # questions asked in English suggest the English version
+        language = "en" if items and all(item.language == "en" for item in items) else "id"
     existing = {(r.topic, r.language): r.id for r in list_articles(url)}
     if topic and (topic, language) in existing:
         target = f"/staff/kb/{existing[(topic, language)]}"
@@ -314,7 +325,7 @@ def kb_new(request: Request, staff: StaffContext = Depends(kb_roles)) -> Respons
             target += "?" + urlencode({"uq": ",".join(map(str, uq))})
         return RedirectResponse(target, status_code=303)
     text = article_template(topic, language, questions, staff.unit or DEFAULT_OWNER)
-    missing = [(t, lang) for t in TOPICS for lang in LANGUAGES if (t, lang) not in existing]
+    missing = [t for t in TOPICS if (t, "id") not in existing]  # every topic needs an Indonesian article
     return _editor_page(request, EditorState(article_id=None, text=text, resolves=",".join(map(str, uq))),
                         questions=questions, topic=topic, language=language, missing=missing)
 
@@ -372,14 +383,14 @@ async def _save(request: Request, staff: StaffContext, expected_id: str | None) 
         rev_id = save_revision(text, staff.username, state="review" if action == "publish" else action,
                                note=note, url=url)
         version = publish_revision(rev_id, url=url) if action == "publish" else None
+        uq = _ids(resolves) if action == "publish" else []
+        done = resolve_unanswered(uq, staff.username, article_id=art.id, url=url) if uq else 0
         with session_scope(url) as db:
             record(db, staff.username, {"draft": "kb_draft_saved", "review": "kb_review_requested",
                                         "publish": "kb_published"}[action],
                    target=art.id, detail={"revision": rev_id, "note": note, "kb_version": version},
                    ip=client_ip(request))
-            uq = _ids(resolves)
-            if uq and action == "publish":
-                done = resolve_unanswered(uq, staff.username, article_id=art.id, url=url)
+            if uq:
                 record(db, staff.username, "kb_unanswered_resolved", target=art.id,
                        detail={"questions": uq, "count": done}, ip=client_ip(request))
         return art.id, rev_id, version
@@ -425,6 +436,17 @@ def kb_history(article_id: str, request: Request, staff: StaffContext = Depends(
         "error": request.query_params.get("error", "")[:300]})
 
 
+_HUNK = re.compile(r"^@@ -(\d+)(?:,\d+)? \+(\d+)(?:,\d+)? @@")
+
+
+def _readable_hunk(line: DiffLine) -> DiffLine:
+    """`@@ -19,10 +19,10 @@` -> `Mulai baris 19 (lama) / 19 (baru)` for staff."""
+    match = _HUNK.match(line.text) if line.kind == "hunk" else None
+    if match is None:
+        return line
+    return DiffLine("hunk", f"Mulai baris {match.group(1)} (lama) / {match.group(2)} (baru)")
+
+
 @router.get("/staff/kb/{article_id}/diff")
 def kb_diff(article_id: str, request: Request, staff: StaffContext = Depends(kb_roles)) -> Response:
     """Unified diff of revision `rev` against `against` (default: the published revision)."""
@@ -440,7 +462,7 @@ def kb_diff(article_id: str, request: Request, staff: StaffContext = Depends(kb_
     base = by_id.get(against_ids[0]) if against_ids else live
     if rev is None or base is None:
         raise HTTPException(status_code=404)
-    lines = diff_texts(base.markdown, rev.markdown)
+    lines = [_readable_hunk(ln) for ln in diff_texts(base.markdown, rev.markdown)]
     return render(request, "kb_diff.html", {
         "article_id": article_id, "rev": rev, "base": base, "lines": lines, "revisions": revisions,
         "added": sum(1 for ln in lines if ln.kind == "add"), "removed": sum(1 for ln in lines if ln.kind == "del"),

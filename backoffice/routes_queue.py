@@ -272,7 +272,7 @@ def _settings_context() -> dict[str, Any]:
     with session_scope(_url()) as db:
         services = [{"code": s.code, "name": s.name, "name_en": s.name_en, "line": s.line,
                      "duration_minutes": s.duration_minutes,
-                     "weekdays": ",".join(["mon", "tue", "wed", "thu", "fri", "sat", "sun"][int(d)]
+                     "weekdays": ",".join(["sen", "sel", "rab", "kam", "jum", "sab", "min"][int(d)]
                                           for d in s.weekdays.split(",") if d),
                      "capacity_per_slot": s.capacity_per_slot, "daily_quota": s.daily_quota,
                      "booking_needed": s.booking_needed, "kb_topic": s.kb_topic, "active": s.active}

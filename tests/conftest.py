@@ -69,7 +69,7 @@ def rasa_model() -> Path:
 @pytest.fixture(scope="session")
 def action_server(office_env: dict[str, str], session_dir: Path) -> Iterator[str]:
     port = free_port()
-    env = base_env({**office_env, "SANIC_HOST": "127.0.0.1", "OFFICE_NOW": TEST_NOW})
+    env = base_env({**office_env, "SANIC_HOST": "127.0.0.1", "OFFICE_NOW": TEST_NOW, "KB_WARM_UP": "1"})
     log = session_dir / "actions.log"
     proc = start([str(ROOT / ".venv/bin/python"), "-m", "rasa_sdk", "--actions", "actions", "--port", str(port)],
                  env, log)

@@ -15,10 +15,27 @@ from office.booking.models import BookingService, BookingSetting
 
 DEFAULT_CATALOGUE = Path(__file__).with_name("services.yml")
 WEEKDAY_KEYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+WEEKDAY_KEYS_ID = ("sen", "sel", "rab", "kam", "jum", "sab", "min")
 
 
 class CatalogueError(ValueError):
-    """The catalogue file or a form value is wrong; the message names the field."""
+    """The catalogue file or a form value is wrong; the message (Indonesian: staff read it) names the field."""
+
+
+# Field names as the back-office shows them.
+FIELD_LABELS = {
+    "same_day_cutoff": "Batas booking hari yang sama", "booking_horizon_days": "Booking paling jauh",
+    "reschedule_days_before": "Ubah jadwal paling lambat", "max_reschedules": "Maksimal ubah jadwal",
+    "near_turn_places": "Pesan hampir dipanggil", "reminder_time": "Pengingat H-1",
+    "duration_minutes": "Durasi slot", "capacity_per_slot": "Kapasitas per slot", "daily_quota": "Kuota per hari",
+    "weekdays": "Hari",
+}
+
+
+def _label(key: str) -> str:
+    prefix, _, field = key.rpartition(": ")
+    name = FIELD_LABELS.get(field or key, field or key)
+    return f"{prefix}: {name}" if prefix else name
 
 
 @dataclass(frozen=True)
@@ -48,19 +65,19 @@ def _time(value: Any, key: str) -> dt.time | None:
     if not text:
         return None
     try:
-        hour, minute = text.split(":")
+        hour, minute = text.replace(".", ":").split(":")
         return dt.time(int(hour), int(minute))
     except ValueError as exc:
-        raise CatalogueError(f"{key}: use HH:MM, not {text!r}") from exc
+        raise CatalogueError(f"{_label(key)}: gunakan format JJ:MM, bukan {text!r}") from exc
 
 
 def _int(value: Any, key: str, minimum: int = 0) -> int:
     try:
         number = int(value)
     except (TypeError, ValueError) as exc:
-        raise CatalogueError(f"{key}: must be a whole number") from exc
+        raise CatalogueError(f"{_label(key)}: harus bilangan bulat") from exc
     if number < minimum:
-        raise CatalogueError(f"{key}: must be at least {minimum}")
+        raise CatalogueError(f"{_label(key)}: minimal {minimum}")
     return number
 
 
@@ -88,8 +105,10 @@ def parse_weekdays(value: Any) -> str:
             days.add(int(token))
         elif token in WEEKDAY_KEYS:
             days.add(WEEKDAY_KEYS.index(token))
+        elif token in WEEKDAY_KEYS_ID:
+            days.add(WEEKDAY_KEYS_ID.index(token))
         else:
-            raise CatalogueError(f"weekdays: unknown day {item!r}")
+            raise CatalogueError(f"Hari: {item!r} tidak dikenal (gunakan sen, sel, rab, kam, jum, sab, min atau mon ... sun)")
     return ",".join(str(d) for d in sorted(days))
 
 
@@ -97,13 +116,13 @@ def service_values(raw: dict[str, Any]) -> dict[str, Any]:
     """Validated column values of one service entry."""
     code = str(raw.get("code") or "").strip().upper()
     if not code or not code.replace("_", "").isalnum():
-        raise CatalogueError("code: letters, digits and _ only")
+        raise CatalogueError("Kode: hanya huruf, angka dan _")
     name = str(raw.get("name") or "").strip()
     if not name:
-        raise CatalogueError(f"{code}: name is required")
+        raise CatalogueError(f"{code}: nama wajib diisi")
     line = str(raw.get("line") or "").strip().upper()
     if len(line) != 1 or not line.isalpha():
-        raise CatalogueError(f"{code}: line must be one letter (A, B, P ...)")
+        raise CatalogueError(f"{code}: huruf antrean harus satu huruf (A, B, P ...)")
     booking_needed = raw.get("booking_needed", True)
     if isinstance(booking_needed, str):
         booking_needed = booking_needed.lower() in ("1", "true", "ya", "yes", "on")
@@ -117,7 +136,7 @@ def service_values(raw: dict[str, Any]) -> dict[str, Any]:
         "kb_topic": str(raw.get("kb_topic") or "").strip(),
     }
     if values["booking_needed"] and values["capacity_per_slot"] < 1:
-        raise CatalogueError(f"{code}: a service that needs booking needs capacity_per_slot >= 1")
+        raise CatalogueError(f"{code}: layanan yang perlu booking membutuhkan kapasitas per slot minimal 1")
     return values
 
 

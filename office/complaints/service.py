@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from office import audit, clock, outbox
-from office.complaints.config import Category, RoutingConfig, is_abusive, load_config, propose_category, route_unit
+from office.complaints.config import RoutingConfig, is_abusive, load_config, propose_category, route_unit
 from office.complaints.models import (
     MODES, OPEN_STATUSES, STATUS_LABELS, STATUSES, StaffNotification, Ticket, TicketEvidence, TicketMessage,
     TicketSequence,

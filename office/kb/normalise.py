@@ -339,7 +339,7 @@ GLOSSARY_EN_ID: dict[str, str] = {
     "somebody": "orang", "else": "lain", "other": "lain", "another": "lain", "japan": "jepang",
     "holder": "pemegang", "holders": "pemegang", "benefit": "keunggulan", "benefits": "keunggulan",
     "advantage": "keunggulan", "advantages": "keunggulan", "steps": "langkah",
-    "step": "langkah", "wait": "tunggu", "waiting": "tunggu", "deadline": "batas", "late": "telat",
+    "step": "langkah", "wait": "tunggu", "waiting": "tunggu", "deadline": "batas", "late": "terlambat",
     "cancelled": "batal", "canceled": "batal", "village": "desa", "school": "sekolah", "group": "rombongan",
     "sick": "sakit", "old": "tua", "age": "umur", "flood": "banjir", "fire": "kebakaran", "address": "alamat",
     "hours": "jam", "hour": "jam", "phone": "ponsel", "website": "situs", "overstayed": "overstay",
@@ -388,6 +388,8 @@ def tokens(text: str, stemming: bool = True) -> list[str]:
         for w in parts:
             w = GLOSSARY_EN_ID.get(w, w)
             if not w or w in STOPWORDS_ID or (len(w) < 2 and not w.isdigit()):
+                continue
+            if w.endswith("nya") and w[:-3] in STOPWORDS_ID:  # "jadinya", "caranya", "gimananya"
                 continue
             out.append(stem(w) if stemming else w)
     return out

@@ -39,7 +39,7 @@ CHAT_LIMIT = 700
 RRF_K = 10.0                # small k: with ~30 topics the top ranks must dominate
 EMB_WEIGHT = 1.0
 BM25_WEIGHT = 1.0           # each of the two BM25 rankings (units, whole topics)
-LABEL_WEIGHT = 0.5          # the ranking by the question's key nouns found in a topic's titles and tags
+LABEL_WEIGHT = 0.25         # the ranking by the question's key nouns found in a topic's titles and tags
 TOPIC_SECOND_WEIGHT = 1.0   # weight of a topic's second-best unit cosine in its embedding rank
 HINT_BONUS = 0.12           # fused-score bonus for the topic in play on a follow-up
 RELATED_BONUS = 0.05        # ... and for the topics it lists as related
@@ -48,27 +48,29 @@ QUESTION_PREFIX = "passage: "  # example questions are embedded as passages (mea
 # Confidence model: logistic regression on features of the top topic (see KnowledgeBase.features):
 # cos = its best unit cosine, margin = cosine lead over the next topic, tb = log(1 + topic BM25),
 # unk = share of the question's terms the knowledge base never uses, cov = share of them the topic uses,
-# agree = the embedding and BM25 rankings agree on the top topic. Coefficients are calibrated by
-# `python -m tools.eval_kb --calibrate` on the even-indexed half of tests/eval/kb_questions.yml and
-# checked on the odd half.
+# agree = the embedding and BM25 rankings agree on the top topic, votes = share of the rankings that put it
+# first, share = its part of all topic BM25. Coefficients are calibrated by `python -m tools.eval_kb
+# --calibrate` on the even-indexed half of tests/eval/kb_questions.yml and checked on the odd half.
+# (Also tried, no better on the odd half and so left out: idf-weighted coverage, title/tag matches,
+# the top cosine's lift over the mean topic cosine.)
 FEATURES = ("cos", "margin", "tb", "unk", "cov", "agree", "votes", "share")
 CONFIDENCE: dict[str, dict[str, float]] = {
     "hybrid": {
-        "bias": -44.849, "cos": 47.213, "margin": 4.188, "tb": 1.553, "unk": -2.609, "cov": 1.906,
-        "agree": -0.489, "votes": 0.477, "share": 1.451, "threshold": 0.400},
+        "bias": -42.574, "cos": 43.812, "margin": 10.320, "tb": 1.839, "unk": -3.416, "cov": 2.069,
+        "agree": -0.539, "votes": 0.928, "share": 1.517, "threshold": 0.390},
     "embeddings": {
-        "bias": -50.336, "cos": 56.341, "margin": 1.691, "tb": 0.000, "unk": -3.832, "cov": 1.438,
-        "agree": 0.000, "votes": 0.000, "share": 0.000, "threshold": 0.370},
+        "bias": -48.559, "cos": 54.048, "margin": 6.458, "tb": 0.000, "unk": -4.409, "cov": 1.679,
+        "agree": 0.000, "votes": 0.000, "share": 0.000, "threshold": 0.400},
     "bm25": {
-        "bias": -5.222, "cos": 0.000, "margin": 0.000, "tb": 2.378, "unk": -3.646, "cov": 3.971,
-        "agree": 0.000, "votes": 0.000, "share": 0.000, "threshold": 0.470},
+        "bias": -5.897, "cos": 0.000, "margin": 0.000, "tb": 2.488, "unk": -3.720, "cov": 4.653,
+        "agree": 0.000, "votes": 0.000, "share": 0.000, "threshold": 0.500},
 }
 
 
 
 ASPECT_BONUS = 0.1           # section-score bonus when its heading names the aspect asked about
-CLARIFY_MARGIN = 0.012       # top-2 topics within this cosine distance and ...
-CLARIFY_FUSED_RATIO = 0.85   # ... fused scores within this ratio -> ask which one
+CLARIFY_MARGIN = 0.006       # top-2 topics within this cosine distance and ...
+CLARIFY_FUSED_RATIO = 0.92   # ... fused scores within this ratio -> ask which one
 CLARIFY_BM25_RATIO = 0.9     # BM25-only: the 2nd topic's BM25 score within this ratio of the 1st
 
 # ------------------------------------------------------------------------------------------------
@@ -134,6 +136,7 @@ def source_line(article: Article, lang: str | None = None) -> str:
     return f"Sumber: {article.title}, diperbarui {format_date(article.updated, 'id')}"
 
 
+_WORD_RE = re.compile(r"[\w\-/]+", re.UNICODE)
 _NUMBER_HINT = re.compile(r"(rp\s?\d|\d)", re.IGNORECASE)
 _SENTENCE_SPLIT = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"(])")
 
@@ -208,7 +211,7 @@ def load_model(name: str | None = None) -> Any:
         torch.set_num_threads(max(1, int(os.environ.get("EMBED_THREADS", "1"))))
         path = Path(name)
         if name == get_settings().embedding_model and not (path / "modules.json").is_file():
-            from tools.build_e5_model import ensure_model
+            from office.kb.e5_model import ensure_model
 
             ensure_model(path)
         from sentence_transformers import SentenceTransformer
@@ -542,7 +545,9 @@ class KnowledgeBase:
         model = load_model(self.model_name)
         texts = ["query: " + key]
         norm = " ".join(correct_typos(normalise(key).split(), idx.words, idx.word_deletes))
-        if norm and norm != key.lower():
+        if norm and norm != " ".join(_WORD_RE.findall(key.lower())):
+            # (only when normalising changed a word: punctuation alone changes the vector little and a
+            # second encoding costs as much as the first)
             texts.append("query: " + norm)
         vecs = model.encode(texts, convert_to_numpy=True, normalize_embeddings=True, show_progress_bar=False)
         vec = vecs.mean(axis=0)
@@ -711,6 +716,16 @@ class KnowledgeBase:
         return 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, z))))
 
     # ---- answers ------------------------------------------------------------------------------
+    @staticmethod
+    def _vague_in_domain(idx: _Index, qtok: Sequence[str]) -> bool:
+        """One to three terms, all of them words that name a topic (its title or tags) or an aspect
+        ("berapa hari", "biaya visa"): worth asking which topic is meant. Known words that name no
+        topic ("presiden Indonesia") are off-topic and are declined instead."""
+        if not 0 < len(qtok) <= 3:
+            return False
+        named = set().union(*idx.labels) if idx.labels else set()
+        return all(t in named or t in ASPECT_WORDS for t in qtok)
+
     def _is_followup(self, idx: _Index, question: str, topic_in_play: str | None) -> tuple[bool, set[str]]:
         words = tokens(question)
         named: set[str] = set()
@@ -753,8 +768,8 @@ class KnowledgeBase:
         if followup and hits[0].topic == topic_in_play:
             conf = max(conf, threshold)  # the conversation already established the topic
         if conf < threshold:
-            if 0 < len(s["qtok"]) <= 2 and feats["unk"] == 0 and len(hits) > 1:
-                # one or two known words ("paspor", "biaya visa"): too vague to answer, not off-topic
+            if self._vague_in_domain(idx, s["qtok"]) and len(hits) > 1:
+                # one or two topic words ("paspor", "biaya visa"): too vague to answer, not off-topic
                 return Answer(status="clarify", language=lang, confidence=conf, hits=tuple(hits),
                               options=tuple((h.topic, h.title) for h in hits[:3]))
             return Answer(status="decline", language=lang, confidence=conf, hits=tuple(hits))

@@ -536,12 +536,20 @@ def unanswered_groups(url: str | None = None, include_resolved: bool = False, li
     return result
 
 
+def unanswered_items(ids: list[int], url: str | None = None) -> list[UnansweredItem]:
+    """The given unanswered questions (masked text, language ...), in the order given; unknown ids
+    skipped. Used to prefill an article's example questions."""
+    with session_scope(url) as session:
+        found = {int(r.id): UnansweredItem(id=int(r.id), text=r.text, language=r.language, channel=r.channel,
+                                           created_at=r.created_at, resolved_article_id=r.resolved_article_id,
+                                           resolved_at=r.resolved_at, resolved_by=r.resolved_by)
+                 for r in session.scalars(select(UnansweredQuestion).where(UnansweredQuestion.id.in_(ids)))}
+    return [found[i] for i in ids if i in found]
+
+
 def unanswered_texts(ids: list[int], url: str | None = None) -> list[str]:
     """The (masked) texts of the given unanswered questions, in the order given; unknown ids skipped."""
-    with session_scope(url) as session:
-        found = {int(r.id): r.text for r in session.scalars(
-            select(UnansweredQuestion).where(UnansweredQuestion.id.in_(ids)))}
-    return [found[i] for i in ids if i in found]
+    return [item.text for item in unanswered_items(ids, url)]
 
 
 def resolve_unanswered(ids: list[int], by: str, article_id: str | None = None, url: str | None = None) -> int:

@@ -96,11 +96,11 @@ def test_file_reply_and_status(chat, complaint_db: str, live_backoffice: str, ra
     said = [e.get("text") or "" for e in tracker["events"] if e.get("event") == "bot"]
     assert any("Air sudah normal kembali" in t and code in t for t in said)
 
-    mine = texts(chat(who, f"cek status {code}"))
+    mine = texts(chat(who, f"tolong cek status pengaduan saya {code}"))
     assert "Diproses" in mine and "Air sudah normal kembali" in mine
-    stranger = texts(chat(sender(), f"cek status {code}"))
+    stranger = texts(chat(sender(), f"tolong cek status pengaduan {code}"))
     assert "Air sudah normal" not in stranger and "kerahasiaan" in stranger
-    fake = texts(chat(sender(), "cek status ADU-2026-999999"))
+    fake = texts(chat(sender(), "tolong cek status pengaduan ADU-2026-999999"))
     assert "tidak kami temukan" in fake
 
 
@@ -153,5 +153,5 @@ def test_anonymous_ticket_code_is_the_only_key(chat, complaint_db: str) -> None:
     assert "satu-satunya kunci" in done
     code = next(word.strip(".,") for word in done.split() if word.startswith("ADU-"))
     assert _tickets(complaint_db, who) == []  # nothing links the ticket to the sender
-    other = texts(chat(sender(), f"cek status {code}"))
+    other = texts(chat(sender(), f"tolong cek status pengaduan {code}"))
     assert "Baru" in other and code in other

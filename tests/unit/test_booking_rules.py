@@ -175,3 +175,18 @@ def test_reschedule_policy_and_cancel(db: str) -> None:
         assert bk.cancel(s, other.code, now=day_of).ok
         assert bk.cancel(s, other.code, now=day_of).reason == bk.NOT_ACTIVE
         assert bk.cancel(s, "ZZZZZZ", now=day_of).reason == bk.NOT_FOUND
+
+
+def test_catalogue_errors_are_readable_for_staff() -> None:
+    from office.booking.catalogue import CatalogueError, parse_policy, service_values
+
+    with pytest.raises(CatalogueError, match="Maksimal ubah jadwal: harus bilangan bulat"):
+        parse_policy({"max_reschedules": "abc"})
+    with pytest.raises(CatalogueError, match="Batas booking hari yang sama: gunakan format JJ:MM"):
+        parse_policy({"same_day_cutoff": "siang"})
+    assert parse_policy({"same_day_cutoff": "11.30"}).same_day_cutoff == dt.time(11, 30)
+    with pytest.raises(CatalogueError, match="kapasitas per slot minimal 1"):
+        service_values({"code": "X", "name": "X", "line": "X", "capacity_per_slot": 0, "booking_needed": True})
+    with pytest.raises(CatalogueError, match="Hari: 'xyz' tidak dikenal"):
+        service_values({"code": "X", "name": "X", "line": "X", "weekdays": "xyz"})
+    assert service_values({"code": "X", "name": "X", "line": "X", "weekdays": "senin, rabu, jumat"})["weekdays"] == "0,2,4"

@@ -86,3 +86,20 @@ def test_check_status_owner_stranger_and_fake_code(db_url: str) -> None:
     assert "Sudah dibersihkan." not in ask("telegram:10", f"cek status {code}")
     assert "tidak kami temukan" in ask("telegram:9", "cek status ADU-2026-999999")
     assert code in ask("telegram:9", "cek status")
+
+
+def test_button_answers_are_read_whatever_the_intent() -> None:
+    form = ValidateComplaintForm()
+    tracker = Tracker("web:1", {"language": "id", "complaint_category": "pungli"},
+                      {"text": "mode:biasa", "intent": {"name": "ask_procedure"}, "entities": []},
+                      [], False, None, {"name": "complaint_form"}, "action_listen")
+    # pungli is always confidential: "biasa" becomes "rahasia"
+    assert form.validate_complaint_identity("mode:biasa", CollectingDispatcher(), tracker, {}) == {
+        "complaint_identity": "rahasia"}
+    assert form.validate_complaint_confirm("kirim", CollectingDispatcher(), tracker, {}) == {"complaint_confirm": "ya"}
+    assert form.validate_complaint_contact("kontak:status", CollectingDispatcher(), tracker, {}) == {
+        "complaint_contact": "status"}
+    assert form.validate_complaint_category("kategori:fasilitas", CollectingDispatcher(), tracker, {}) == {
+        "complaint_category": "fasilitas"}
+    assert form.validate_complaint_category("kategori lain", CollectingDispatcher(), tracker, {}) == {
+        "complaint_category": None, "complaint_proposed_category": None}

@@ -41,3 +41,29 @@ def test_stemmer_is_conservative() -> None:
     assert stem("paspor") == "paspor"
     assert stem("kemarin") == "kemarin"  # not "marin": no suffix or verbal prefix
     assert stem("biaya") == "biaya"
+
+
+def test_bare_berapa_asks_for_the_price() -> None:
+    # "berapa" that counts nothing asks for a price; with a measure word it asks about the measure
+    assert tokens("Min, bikin paspor sekarang berapa?") == ["buat", "paspor", "biaya"]
+    assert "biaya" not in tokens("Jadinya berapa hari?")
+    assert "biaya" not in tokens("umur berapa bisa paspor 10 tahun")
+    assert tokens("berapa biaya paspor").count("biaya") == 1  # a fee word already says it
+    assert "biaya" in tokens("how much is a re-entry permit")
+    assert "biaya" not in tokens("how much time does it take")
+
+
+def test_glossary_applies_to_hyphenated_and_new_english_words() -> None:
+    assert tokens("Do e-passport holders need a visa for Japan?") == ["epaspor", "pegang", "visa", "jepang"]
+    assert "pmi" in tokens("first-time migrant workers") and "kerja" in tokens("first-time migrant workers")
+    assert tokens("Can someone else pick up my passport?") == ["orang", "lain", "ambil", "paspor"]
+    assert tokens("passport on the same day") == tokens("paspor sehari jadi")  # one phrase, one term
+
+
+def test_colloquial_forms() -> None:
+    assert normalise("persyaratn paspor bru apa sj") == "persyaratan paspor baru apa saja"
+    assert normalise("sy blm pny paspor") == "saya belum punya paspor"
+    assert stem("nawarin") == "tawar" and stem("ngurusin") == "urus" and stem("ngelaporin") == "lapor"
+    assert stem("nungguin") == "tunggu"
+    assert stem("nanti") == "nanti" and stem("nama") == "nama"  # no "-in": untouched
+    assert tokens("jadinya gimana caranya") == []  # "-nya" on a stop word is still a stop word

