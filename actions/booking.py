@@ -17,6 +17,9 @@ from rasa_sdk.events import ActiveLoop, EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+# Every table must be mapped before actions.knowledge starts its KB warm-up thread (KB_WARM_UP=1),
+# or that thread configures the mappers halfway through another module's import and all queries fail.
+import office.models  # noqa: F401,I001
 from actions.common import language_of, menu_buttons
 from actions.knowledge import answer_text
 from office import clock

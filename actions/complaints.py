@@ -398,7 +398,8 @@ class ActionSubmitComplaint(Action):
             ticket = file_ticket(session, description=description, sender_id=tracker.sender_id,
                                  category_key=tracker.get_slot("complaint_category"), mode=mode,
                                  when_where=None if when in (None, "-") else when,
-                                 contact_preference=tracker.get_slot("complaint_contact"), evidence=evidence)
+                                 contact_preference=tracker.get_slot("complaint_contact"), evidence=evidence,
+                                 language=lang)
             code, due, mode = ticket.code, ticket.first_response_due, ticket.mode
         due_text = local_date_text(due, lang)
         text = _t(lang,

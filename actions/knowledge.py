@@ -11,6 +11,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+import office.models  # noqa: F401  (every table mapped before the warm-up thread queries)
 from actions.common import language_of, latest_text, menu_buttons
 from office.kb.search import get_knowledge_base
 from office.kb.store import record_unanswered

@@ -15,8 +15,8 @@ can could do does did will would should may need want have has had get got pleas
 good morning afternoon evening night bye goodbye yes no not don't can't i'm it's passport visa extend extension
 cost costs fee fees price office open opening hours address contact phone number lost stolen damaged child children
 kid kids baby tomorrow today day days week month year years for to of in on at a an with about this that there
-these those from by as if or and but so just also again help talk human person agent complaint complain status
-check book booking appointment queue apply application renew renewal stay permit overstay fine foreigner foreign
+these those from by as if or and but so just also again help talk human person agent complaint complain
+check book appointment queue apply application renew renewal stay permit overstay fine foreigner foreign
 wife husband married how's what's where's who's able allowed required requirements documents long take takes
 """.split())
 
@@ -28,7 +28,7 @@ untuk utk dengan dgn terima kasih makasih mksh trims halo hallo selamat pagi sia
 kalo kl ya iya yaa dong sih nih deh kah ada sudah udah udh sdh belum blm dimana mana kapan perlu harus hrs berlaku tahun
 thn perpanjang perpanjangan urus mengurus ngurus caranya cara lapor ngadu pengaduan petugas antrean antrian daftar
 tanggal tgl minggu senin selasa rabu kamis jumat sabtu lagi juga jg tapi tp karena krn atau sama baru lama
-kenapa knp siapa nomor alamat lokasi dimana kemana bayar dibayar wawancara foto baju kantornya imigrasi assalamualaikum
+kenapa knp siapa nomor cek pengaduan alamat lokasi dimana kemana bayar dibayar wawancara foto baju kantornya imigrasi assalamualaikum
 """.split())
 
 _NEUTRAL_GREETINGS = frozenset({"hi", "hai", "ok", "oke", "okay", "p", "ping", "tes", "test", "thx", "tq"})

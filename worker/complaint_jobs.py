@@ -10,6 +10,7 @@ SMTP_STARTTLS=1; TELEGRAM_BOT_TOKEN, TELEGRAM_STAFF_CHAT_ID, TELEGRAM_API_BASE_U
 """
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import os
 import smtplib
@@ -61,37 +62,42 @@ def send_telegram(client: httpx.Client, text: str) -> None:
         raise ValueError(f"telegram answered {response.text[:200]}")
 
 
-def _deliver(client: httpx.Client, note: StaffNotification, code: str) -> None:
+def _deliver(client: httpx.Client, note: StaffNotification, code: str, now: dt.datetime) -> None:
+    """Send on every configured channel not yet done; raises on the first failure."""
     config = load_config()
     email = config.units.get(note.unit, "")
     telegram = bool(os.environ.get("TELEGRAM_BOT_TOKEN") and os.environ.get("TELEGRAM_STAFF_CHAT_ID"))
     smtp = bool(os.environ.get("SMTP_HOST") and email)
     if not telegram and not smtp:
         raise NotConfigured(f"no e-mail address for {note.unit} and no Telegram staff group")
-    if smtp:
+    if smtp and note.email_sent_at is None:
         send_email(email, f"[Pengaduan] {code} untuk {note.unit}", note.text)
-    if telegram:
+        note.email_sent_at = now
+    if telegram and note.telegram_sent_at is None:
         send_telegram(client, f"[{note.unit}]\n{note.text}")
+        note.telegram_sent_at = now
 
 
 def send_notifications(client: httpx.Client, limit: int = 20) -> int:
-    """Send pending staff notifications; returns how many were sent. Unconfigured channels leave the
-    notification pending-free (status 'skipped') so it does not retry forever."""
+    """Send pending staff notifications whose retry time has come; returns how many were completed.
+    With no channel configured a notification is marked 'skipped' (nothing to retry)."""
     sent = 0
     now = clock.utc_now()
     with session_scope() as session:
         pending = session.scalars(select(StaffNotification).where(StaffNotification.status == "pending")
-                                  .order_by(StaffNotification.id).limit(limit)).all()
-        for note in pending:
+                                  .order_by(StaffNotification.id).limit(limit * 5)).all()
+        ready = [n for n in pending if n.next_attempt_at is None or clock.to_utc(n.next_attempt_at) <= now][:limit]
+        for note in ready:
             ticket = session.get(Ticket, note.ticket_id)
             try:
-                _deliver(client, note, ticket.code if ticket else "?")
+                _deliver(client, note, ticket.code if ticket else "?", now)
             except NotConfigured as exc:
                 note.status = "skipped"
                 note.last_error = str(exc)
             except (OSError, smtplib.SMTPException, httpx.HTTPError, ValueError, KeyError) as exc:
                 note.attempts += 1
                 note.last_error = str(exc)[:2000]
+                note.next_attempt_at = now + dt.timedelta(seconds=30 * 2 ** (note.attempts - 1))
                 if note.attempts >= MAX_ATTEMPTS:
                     note.status = "failed"
                 log.warning("complaint notification %s failed (attempt %s): %s", note.id, note.attempts, exc)

@@ -44,6 +44,7 @@ class Ticket(Base):
     sender_id: Mapped[str | None] = mapped_column(String(255), nullable=True, index=True)
     channel: Mapped[str | None] = mapped_column(String(32), nullable=True)
     contact_preference: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    language: Mapped[str] = mapped_column(String(2), default="id")  # of the messages relayed to the citizen
     description: Mapped[str] = mapped_column(Text)
     when_where: Mapped[str | None] = mapped_column(Text, nullable=True)
     abusive: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -122,3 +123,8 @@ class StaffNotification(Base):
     last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
     sent_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    # Retries wait (30 s, 1 min, 2 min ...); each channel is marked once sent so a retry after a
+    # Telegram failure does not e-mail the unit twice.
+    next_attempt_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    email_sent_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    telegram_sent_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)

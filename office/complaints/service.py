@@ -145,7 +145,7 @@ def _evidence_row(item: dict[str, Any], now: dt.datetime) -> TicketEvidence:
 def file_ticket(session: Session, *, description: str, sender_id: str | None, category_key: str | None = None,
                 mode: str = "biasa", when_where: str | None = None, contact_preference: str | None = None,
                 evidence: Iterable[dict[str, Any]] = (), now: dt.datetime | None = None,
-                config: RoutingConfig | None = None) -> Ticket:
+                config: RoutingConfig | None = None, language: str = "id") -> Ticket:
     """Create a ticket with its code, routing, SLA deadlines, first message, evidence, audit entry and
     the 'new ticket' staff notification. Pungli/calo reports are always confidential; an anonymous
     ticket keeps no sender id at all."""
@@ -170,6 +170,7 @@ def file_ticket(session: Session, *, description: str, sender_id: str | None, ca
                     contact_preference=(contact_preference or None) if mode != "anonim" else None,
                     description=description, when_where=(when_where or "").strip()[:MAX_TEXT] or None,
                     abusive=abusive, escalation_level=0, created_at=now, updated_at=now,
+                    language="en" if language == "en" else "id",
                     first_response_due=first_due, resolution_due=resolution_due)
     ticket.messages.append(TicketMessage(author_kind="citizen", text=description, abusive=abusive, created_at=now))
     for item in check_evidence(evidence, config).accepted:
@@ -357,8 +358,9 @@ def officer_reply(session: Session, ticket: Ticket, actor: str, text: str, *, no
         ticket.status = "diproses"
     ticket.updated_at = now
     if ticket.sender_id:
-        lang_note = f"Tanggapan petugas atas pengaduan {ticket.code}:\n{text}"
-        outbox.enqueue(session, ticket.sender_id, "officer_reply", lang_note, payload={"ticket_code": ticket.code})
+        relayed = (f"An officer's reply to complaint {ticket.code}:\n{text}" if ticket.language == "en"
+                   else f"Tanggapan petugas atas pengaduan {ticket.code}:\n{text}")
+        outbox.enqueue(session, ticket.sender_id, "officer_reply", relayed, payload={"ticket_code": ticket.code})
     session.flush()
     audit.record(session, actor, "complaint_reply", target=ticket.code,
                  detail={"relayed": bool(ticket.sender_id)}, ip=ip, now=now)
@@ -394,9 +396,13 @@ def set_status(session: Session, ticket: Ticket, actor: str, status: str, reason
     ticket.closed_at = now if status in ("selesai", "ditolak") else None
     ticket.updated_at = now
     if status in ("selesai", "ditolak") and ticket.sender_id and old != status:
-        text = (f"Pengaduan {ticket.code} telah dinyatakan {STATUS_LABELS[status].lower()}."
-                + (f" Alasan: {reason}" if status == "ditolak" else "")
-                + " Terima kasih atas laporan Bapak/Ibu.")
+        if ticket.language == "en":
+            text = (f"Complaint {ticket.code} has been {'resolved' if status == 'selesai' else 'rejected'}."
+                    + (f" Reason: {reason}" if status == "ditolak" else "") + " Thank you for your report.")
+        else:
+            text = (f"Pengaduan {ticket.code} telah dinyatakan {STATUS_LABELS[status].lower()}."
+                    + (f" Alasan: {reason}" if status == "ditolak" else "")
+                    + " Terima kasih atas laporan Bapak/Ibu.")
         outbox.enqueue(session, ticket.sender_id, "complaint_status", text, payload={"ticket_code": ticket.code})
     session.flush()
     audit.record(session, actor, "complaint_status", target=ticket.code,

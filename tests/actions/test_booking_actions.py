@@ -189,3 +189,22 @@ def test_walkin_on_a_holiday_says_when_open(db: str, monkeypatch: pytest.MonkeyP
     monkeypatch.setenv("OFFICE_NOW", "2026-03-19T09:00:00")
     _, d = run(ab.ActionQueueTake(), tracker(text="ambil nomor antrean"))
     assert "Hari Suci Nyepi" in said(d) and "Rabu, 25 Maret 2026 pukul 08.00 WIB" in said(d)
+
+
+def test_english_conversation_answers_in_english(db: str) -> None:
+    english = {"language": "en"}
+    _, d = run(ab.ActionBookingStart(), tracker(english))
+    assert "M-Paspor app" in said(d)
+    _, d = run(ab.ActionAskBookingService(), tracker(english))
+    assert d.messages[0]["buttons"][0]["title"] == "Passport collection"
+    result, text = validate("booking_date", "19/3", {"booking_service": "ITK"})
+    assert result == {"booking_date": None}
+    form = ab.ValidateBookingForm()
+    dispatcher = CollectingDispatcher()
+    form.validate_booking_date("tomorrow", dispatcher, tracker({**english, "booking_service": "ITK"}, "tomorrow"), {})
+    dispatcher = CollectingDispatcher()
+    form.validate_booking_date("2026-03-21", dispatcher, tracker({**english, "booking_service": "ITK"}, "x"), {})
+    assert said(dispatcher) == "The office is closed on Saturday, 21 March 2026 (Idulfitri). Please choose another working day."
+    code = _booking(db)
+    _, d = run(ab.ActionBookingCheck(), tracker(english, text=f"check booking {code}"))
+    assert "Wednesday, 25 March 2026, at 10.00 WIB" in said(d) and "Status: active" in said(d)

@@ -20,17 +20,6 @@ WIB = dt.timezone(dt.timedelta(hours=7))
 NOW = dt.datetime(2026, 3, 16, 9, 30, tzinfo=WIB)
 
 
-@pytest.fixture(autouse=True)
-def booking_tables(office_env: dict) -> None:
-    """The booking tables, in case the migration of this test run predates them (no-op otherwise)."""
-    from office.booking import models
-    from office.db import Base, get_engine
-
-    tables = [models.BookingService.__table__, models.BookingSetting.__table__, models.BookingCounter.__table__,
-              models.Booking.__table__, models.QueueTicket.__table__]
-    Base.metadata.create_all(get_engine(office_env["DATABASE_URL"]), tables=tables)
-
-
 def _id(prefix: str) -> str:
     return f"{prefix}:{uuid.uuid4().hex[:10]}"
 

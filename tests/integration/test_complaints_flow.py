@@ -22,12 +22,7 @@ def sender(prefix: str = "rest") -> str:
 
 @pytest.fixture(scope="module")
 def complaint_db(office_env: dict[str, str]) -> str:
-    """The session database; complaint tables are created here until the lead's migration adds them
-    (create_all only adds missing tables)."""
-    import office.models  # noqa: F401
-    from office.db import Base, get_engine
-
-    Base.metadata.create_all(get_engine(office_env["DATABASE_URL"]))
+    """The session database (migrated by the office_env fixture)."""
     return office_env["DATABASE_URL"]
 
 

@@ -18,10 +18,7 @@ pytestmark = pytest.mark.integration
 
 @pytest.fixture(scope="module")
 def handoff_db(office_env: dict[str, str]) -> str:
-    import office.models  # noqa: F401
-    from office.db import Base, get_engine
-
-    Base.metadata.create_all(get_engine(office_env["DATABASE_URL"]))
+    """The session database (migrated by the office_env fixture)."""
     return office_env["DATABASE_URL"]
 
 

@@ -280,9 +280,26 @@ def test_worker_sends_notifications_by_email_and_telegram(db_url: str, tmp_path:
                 with session_scope(db_url) as s:
                     note = s.scalar(select(StaffNotification).where(StaffNotification.event == "escalated_1"))
                     assert note.status == "pending" and note.attempts == 1
+                assert len(fake.sent("telegram")) == 2  # the new-ticket alert and the failed attempt
+                run_complaint_jobs(client)  # too early: the retry waits 30 seconds
+                assert len(fake.sent("telegram")) == 2
+                monkeypatch.setenv("OFFICE_NOW", "2026-03-26T10:01:00")
                 run_complaint_jobs(client)
-            assert any("Eskalasi" in c.params["text"] for c in fake.sent("telegram"))
+            assert len(fake.sent("telegram")) == 3
+            assert "Eskalasi" in fake.sent("telegram")[-1].params["text"]
+            assert len(smtp.messages) == 2  # new + escalation, never twice after the Telegram failure
             with session_scope(db_url) as s:
                 assert {n.status for n in s.scalars(select(StaffNotification))} == {"sent"}
     finally:
         fake.stop()
+
+
+def test_relayed_texts_follow_the_citizens_language(db_url: str) -> None:
+    code = _file(db_url, "the toilet is dirty", language="en")
+    with session_scope(db_url) as s:
+        t = _get(s, code)
+        officer_reply(s, t, "budi", "Cleaned, thank you.")
+        set_status(s, t, "budi", "selesai")
+        texts = [m.text for m in s.scalars(select(OutboxMessage).order_by(OutboxMessage.id))]
+    assert texts[0].startswith(f"An officer's reply to complaint {code}")
+    assert texts[1].startswith(f"Complaint {code} has been resolved")

@@ -24,3 +24,8 @@ from office.language import detect_language
 )
 def test_detect_language(text: str, expected: str | None) -> None:
     assert detect_language(text) == expected
+
+
+@pytest.mark.parametrize("text", ["cek status ADU-2026-000123", "mau booking", "status pengaduan saya"])
+def test_indonesian_with_loanwords(text: str) -> None:
+    assert detect_language(text) in ("id", None)

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-29 14:52:37.248331
+Create Date: 2026-11-29 15:48:33.624228
 """
 from alembic import op
 import sqlalchemy as sa
@@ -30,6 +30,118 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_audit_entry_action'), ['action'], unique=False)
         batch_op.create_index(batch_op.f('ix_audit_entry_actor'), ['actor'], unique=False)
         batch_op.create_index(batch_op.f('ix_audit_entry_at'), ['at'], unique=False)
+
+    op.create_table('booking_counters',
+    sa.Column('key', sa.String(length=120), nullable=False),
+    sa.Column('value', sa.Integer(), nullable=False),
+    sa.PrimaryKeyConstraint('key')
+    )
+    op.create_table('booking_services',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('code', sa.String(length=32), nullable=False),
+    sa.Column('name', sa.String(length=200), nullable=False),
+    sa.Column('name_en', sa.String(length=200), nullable=False),
+    sa.Column('line', sa.String(length=2), nullable=False),
+    sa.Column('duration_minutes', sa.Integer(), nullable=False),
+    sa.Column('weekdays', sa.String(length=40), nullable=False),
+    sa.Column('capacity_per_slot', sa.Integer(), nullable=False),
+    sa.Column('daily_quota', sa.Integer(), nullable=False),
+    sa.Column('booking_needed', sa.Boolean(), nullable=False),
+    sa.Column('kb_topic', sa.String(length=100), nullable=False),
+    sa.Column('active', sa.Boolean(), nullable=False),
+    sa.Column('position', sa.Integer(), nullable=False),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('code')
+    )
+    op.create_table('booking_settings',
+    sa.Column('key', sa.String(length=64), nullable=False),
+    sa.Column('value', sa.String(length=200), nullable=False),
+    sa.PrimaryKeyConstraint('key')
+    )
+    op.create_table('bookings',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('code', sa.String(length=12), nullable=False),
+    sa.Column('service_code', sa.String(length=32), nullable=False),
+    sa.Column('day', sa.Date(), nullable=False),
+    sa.Column('start', sa.Time(), nullable=False),
+    sa.Column('name', sa.String(length=120), nullable=False),
+    sa.Column('phone', sa.String(length=20), nullable=False),
+    sa.Column('sender_id', sa.String(length=255), nullable=False),
+    sa.Column('status', sa.String(length=16), nullable=False),
+    sa.Column('active_key', sa.String(length=80), nullable=True),
+    sa.Column('reschedules', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('cancelled_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('checked_in_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('reminder_sent_at', sa.DateTime(timezone=True), nullable=True),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('active_key'),
+    sa.UniqueConstraint('code')
+    )
+    with op.batch_alter_table('bookings', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_bookings_day'), ['day'], unique=False)
+        batch_op.create_index(batch_op.f('ix_bookings_phone'), ['phone'], unique=False)
+        batch_op.create_index(batch_op.f('ix_bookings_service_code'), ['service_code'], unique=False)
+        batch_op.create_index(batch_op.f('ix_bookings_status'), ['status'], unique=False)
+
+    op.create_table('complaint_sequence',
+    sa.Column('year', sa.Integer(), autoincrement=False, nullable=False),
+    sa.Column('last', sa.Integer(), nullable=False),
+    sa.PrimaryKeyConstraint('year')
+    )
+    op.create_table('complaint_ticket',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('code', sa.String(length=20), nullable=False),
+    sa.Column('category', sa.String(length=40), nullable=False),
+    sa.Column('unit', sa.String(length=80), nullable=False),
+    sa.Column('priority', sa.String(length=16), nullable=False),
+    sa.Column('status', sa.String(length=16), nullable=False),
+    sa.Column('reject_reason', sa.Text(), nullable=True),
+    sa.Column('mode', sa.String(length=10), nullable=False),
+    sa.Column('sender_id', sa.String(length=255), nullable=True),
+    sa.Column('channel', sa.String(length=32), nullable=True),
+    sa.Column('contact_preference', sa.String(length=40), nullable=True),
+    sa.Column('language', sa.String(length=2), nullable=False),
+    sa.Column('description', sa.Text(), nullable=False),
+    sa.Column('when_where', sa.Text(), nullable=True),
+    sa.Column('abusive', sa.Boolean(), nullable=False),
+    sa.Column('assigned_to', sa.String(length=32), nullable=True),
+    sa.Column('escalation_level', sa.Integer(), nullable=False),
+    sa.Column('merged_into_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('first_response_due', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('resolution_due', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('first_response_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('closed_at', sa.DateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['merged_into_id'], ['complaint_ticket.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('complaint_ticket', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_complaint_ticket_category'), ['category'], unique=False)
+        batch_op.create_index(batch_op.f('ix_complaint_ticket_code'), ['code'], unique=True)
+        batch_op.create_index(batch_op.f('ix_complaint_ticket_created_at'), ['created_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_complaint_ticket_sender_id'), ['sender_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_complaint_ticket_status'), ['status'], unique=False)
+        batch_op.create_index(batch_op.f('ix_complaint_ticket_unit'), ['unit'], unique=False)
+
+    op.create_table('handoff_session',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('sender_id', sa.String(length=255), nullable=False),
+    sa.Column('status', sa.String(length=12), nullable=False),
+    sa.Column('officer', sa.String(length=32), nullable=True),
+    sa.Column('language', sa.String(length=2), nullable=False),
+    sa.Column('close_reason', sa.String(length=16), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('taken_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('last_activity_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('closed_at', sa.DateTime(timezone=True), nullable=True),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('handoff_session', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_handoff_session_sender_id'), ['sender_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_handoff_session_status'), ['status'], unique=False)
 
     op.create_table('kb_article',
     sa.Column('id', sa.String(length=80), nullable=False),
@@ -88,6 +200,70 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_staff_user_role'), ['role'], unique=False)
         batch_op.create_index(batch_op.f('ix_staff_user_username'), ['username'], unique=True)
 
+    op.create_table('complaint_evidence',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('ticket_id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=16), nullable=False),
+    sa.Column('mime_type', sa.String(length=80), nullable=True),
+    sa.Column('size', sa.Integer(), nullable=True),
+    sa.Column('provider', sa.String(length=32), nullable=True),
+    sa.Column('reference', sa.Text(), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['ticket_id'], ['complaint_ticket.id'], ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('complaint_evidence', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_complaint_evidence_ticket_id'), ['ticket_id'], unique=False)
+
+    op.create_table('complaint_message',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('ticket_id', sa.Integer(), nullable=False),
+    sa.Column('author_kind', sa.String(length=10), nullable=False),
+    sa.Column('author', sa.String(length=32), nullable=True),
+    sa.Column('text', sa.Text(), nullable=False),
+    sa.Column('abusive', sa.Boolean(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['ticket_id'], ['complaint_ticket.id'], ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('complaint_message', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_complaint_message_ticket_id'), ['ticket_id'], unique=False)
+
+    op.create_table('complaint_notification',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('ticket_id', sa.Integer(), nullable=False),
+    sa.Column('event', sa.String(length=32), nullable=False),
+    sa.Column('unit', sa.String(length=80), nullable=False),
+    sa.Column('text', sa.Text(), nullable=False),
+    sa.Column('status', sa.String(length=16), nullable=False),
+    sa.Column('attempts', sa.Integer(), nullable=False),
+    sa.Column('last_error', sa.Text(), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('sent_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('next_attempt_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('email_sent_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('telegram_sent_at', sa.DateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['ticket_id'], ['complaint_ticket.id'], ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('ticket_id', 'event', 'unit', name='uq_complaint_notification')
+    )
+    with op.batch_alter_table('complaint_notification', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_complaint_notification_status'), ['status'], unique=False)
+        batch_op.create_index(batch_op.f('ix_complaint_notification_ticket_id'), ['ticket_id'], unique=False)
+
+    op.create_table('handoff_message',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('session_id', sa.Integer(), nullable=False),
+    sa.Column('author_kind', sa.String(length=10), nullable=False),
+    sa.Column('author', sa.String(length=32), nullable=True),
+    sa.Column('text', sa.Text(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['session_id'], ['handoff_session.id'], ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('handoff_message', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_handoff_message_session_id'), ['session_id'], unique=False)
+
     op.create_table('kb_revision',
     sa.Column('id', sa.Integer(), autoincrement=True, nullable=False),
     sa.Column('article_id', sa.String(length=80), nullable=False),
@@ -112,11 +288,41 @@ def upgrade() -> None:
     sa.Column('channel', sa.String(length=30), nullable=False),
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.Column('resolved_article_id', sa.String(length=80), nullable=True),
+    sa.Column('resolved_at', sa.DateTime(), nullable=True),
+    sa.Column('resolved_by', sa.String(length=64), nullable=True),
     sa.ForeignKeyConstraint(['resolved_article_id'], ['kb_article.id'], ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('id')
     )
     with op.batch_alter_table('kb_unanswered', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_kb_unanswered_created_at'), ['created_at'], unique=False)
+
+    op.create_table('queue_tickets',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('day', sa.Date(), nullable=False),
+    sa.Column('line', sa.String(length=2), nullable=False),
+    sa.Column('number', sa.Integer(), nullable=False),
+    sa.Column('service_code', sa.String(length=32), nullable=False),
+    sa.Column('source', sa.String(length=16), nullable=False),
+    sa.Column('booking_id', sa.Integer(), nullable=True),
+    sa.Column('sender_id', sa.String(length=255), nullable=False),
+    sa.Column('status', sa.String(length=16), nullable=False),
+    sa.Column('counter', sa.String(length=16), nullable=False),
+    sa.Column('calls', sa.Integer(), nullable=False),
+    sa.Column('sort_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('issued_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('called_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('last_call_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('finished_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('near_alert_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('transferred_to_id', sa.Integer(), nullable=True),
+    sa.Column('note', sa.Text(), nullable=False),
+    sa.ForeignKeyConstraint(['booking_id'], ['bookings.id'], ),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('day', 'line', 'number', name='uq_queue_ticket_number')
+    )
+    with op.batch_alter_table('queue_tickets', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_queue_tickets_day'), ['day'], unique=False)
+        batch_op.create_index(batch_op.f('ix_queue_tickets_status'), ['status'], unique=False)
 
     op.create_table('staff_session',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -146,6 +352,11 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_staff_session_expires_at'))
 
     op.drop_table('staff_session')
+    with op.batch_alter_table('queue_tickets', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_queue_tickets_status'))
+        batch_op.drop_index(batch_op.f('ix_queue_tickets_day'))
+
+    op.drop_table('queue_tickets')
     with op.batch_alter_table('kb_unanswered', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_kb_unanswered_created_at'))
 
@@ -154,6 +365,23 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_kb_revision_article_id'))
 
     op.drop_table('kb_revision')
+    with op.batch_alter_table('handoff_message', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_handoff_message_session_id'))
+
+    op.drop_table('handoff_message')
+    with op.batch_alter_table('complaint_notification', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_complaint_notification_ticket_id'))
+        batch_op.drop_index(batch_op.f('ix_complaint_notification_status'))
+
+    op.drop_table('complaint_notification')
+    with op.batch_alter_table('complaint_message', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_complaint_message_ticket_id'))
+
+    op.drop_table('complaint_message')
+    with op.batch_alter_table('complaint_evidence', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_complaint_evidence_ticket_id'))
+
+    op.drop_table('complaint_evidence')
     with op.batch_alter_table('staff_user', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_staff_user_username'))
         batch_op.drop_index(batch_op.f('ix_staff_user_role'))
@@ -170,6 +398,31 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_kb_article_topic'))
 
     op.drop_table('kb_article')
+    with op.batch_alter_table('handoff_session', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_handoff_session_status'))
+        batch_op.drop_index(batch_op.f('ix_handoff_session_sender_id'))
+
+    op.drop_table('handoff_session')
+    with op.batch_alter_table('complaint_ticket', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_complaint_ticket_unit'))
+        batch_op.drop_index(batch_op.f('ix_complaint_ticket_status'))
+        batch_op.drop_index(batch_op.f('ix_complaint_ticket_sender_id'))
+        batch_op.drop_index(batch_op.f('ix_complaint_ticket_created_at'))
+        batch_op.drop_index(batch_op.f('ix_complaint_ticket_code'))
+        batch_op.drop_index(batch_op.f('ix_complaint_ticket_category'))
+
+    op.drop_table('complaint_ticket')
+    op.drop_table('complaint_sequence')
+    with op.batch_alter_table('bookings', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_bookings_status'))
+        batch_op.drop_index(batch_op.f('ix_bookings_service_code'))
+        batch_op.drop_index(batch_op.f('ix_bookings_phone'))
+        batch_op.drop_index(batch_op.f('ix_bookings_day'))
+
+    op.drop_table('bookings')
+    op.drop_table('booking_settings')
+    op.drop_table('booking_services')
+    op.drop_table('booking_counters')
     with op.batch_alter_table('audit_entry', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_audit_entry_at'))
         batch_op.drop_index(batch_op.f('ix_audit_entry_actor'))
