@@ -33,7 +33,7 @@ def office_env(session_dir: Path) -> Iterator[dict[str, str]]:
         "DATABASE_URL": f"sqlite:///{session_dir / 'office.db'}",
         "TRACKER_STORE_URL": f"sqlite:///{session_dir / 'tracker.db'}",
         "SECRET_KEY": secrets.token_urlsafe(32),
-        "RASA_TOKEN": secrets.token_urlsafe(16),
+        "RASA_TOKEN": secrets.token_hex(16),
         "OFFICE_TZ": "Asia/Jakarta",
         "OFFICE_VAR_DIR": str(ROOT / "var"),
     }

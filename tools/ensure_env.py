@@ -15,7 +15,7 @@ def defaults() -> dict[str, str]:
     var = ROOT / "var"
     return {
         "SECRET_KEY": secrets.token_urlsafe(48),
-        "RASA_TOKEN": secrets.token_urlsafe(32),
+        "RASA_TOKEN": secrets.token_hex(24),  # hex: a token starting with "-" would read as an option
         "RASA_URL": "http://127.0.0.1:5005",
         "ACTION_ENDPOINT_URL": "http://127.0.0.1:5055/webhook",
         "DATABASE_URL": f"sqlite:///{var / 'office.db'}",

@@ -51,9 +51,10 @@ class LiveServer:
         raise AssertionError(f"no one-time password in: {result.stdout}")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def chromium_browser() -> Iterator[Any]:
-    """One headless Chromium for the whole session."""
+    """One headless Chromium per test module (Playwright's sync API holds an event loop while it runs,
+    which would break asyncio.run in later, non-browser tests)."""
     if not Path(CHROMIUM).exists():
         pytest.skip(f"Chromium not found at {CHROMIUM} (make chromium)")
     from playwright.sync_api import sync_playwright
