@@ -209,9 +209,10 @@ def _match_service(services: list[BookingService], text: str) -> BookingService 
 
 def _mpaspor_text(lang: str) -> str:
     url = load_profile().m_paspor_url
+    link = f": {url}" if url else "."
     return _t(lang,
-              f"Permohonan paspor (paspor baru maupun penggantian) dijadwalkan melalui aplikasi M-Paspor: {url}",
-              f"Passport applications (new or replacement) are scheduled in the M-Paspor app: {url}")
+              f"Permohonan paspor (paspor baru maupun penggantian) dijadwalkan melalui aplikasi M-Paspor{link}",
+              f"Passport applications (new or replacement) are scheduled in the M-Paspor app{link}")
 
 
 # ------------------------------------------------------------------------------------------------

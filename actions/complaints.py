@@ -459,12 +459,13 @@ class ActionCheckStatus(Action):
                                                      f"Your open complaints:\n{listing}\nType \"check status\" "
                                                      "followed by the code for details."))
                     return []
-                profile = load_profile()
+                url = load_profile().m_paspor_url
+                link = f" ({url})" if url else ""
                 dispatcher.utter_message(text=_t(
                     lang, "Silakan kirim kode pengaduan, contoh: cek status ADU-2026-000123. Jadwal dan pembayaran "
-                          f"permohonan paspor dapat dilihat di aplikasi M-Paspor ({profile.m_paspor_url}).",
+                          f"permohonan paspor dapat dilihat di aplikasi M-Paspor{link}.",
                     "Please send the complaint code, e.g. check status ADU-2026-000123. Passport appointments and "
-                    f"payments are shown in the M-Paspor app ({profile.m_paspor_url})."))
+                    f"payments are shown in the M-Paspor app{link}."))
                 return []
             ticket = get_by_code(session, code)
             if ticket is None:
