@@ -7,12 +7,10 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 
-import yaml
-
 from office.calendar import Holiday, OfficeCalendar, parse_holidays, parse_opening_hours
+from office.config_files import ConfigFileError, read_yaml
 from office.settings import get_settings
 
 class ProfileError(ValueError):
@@ -98,20 +96,10 @@ def parse_profile(data: dict, source: Path) -> OfficeProfile:
 
 
 def load_profile(path: Path | None = None) -> OfficeProfile:
-    """Load the profile, re-reading the file when it changed (so an edit needs no restart)."""
+    """Load the profile; an edit of the file applies on the next call (no restart)."""
     path = Path(path or get_settings().profile_path)
     try:
-        mtime = path.stat().st_mtime_ns
-    except FileNotFoundError as exc:
-        raise ProfileError(f"office profile not found at {path}") from exc
-    return _load_cached(path, mtime)
-
-
-@lru_cache(maxsize=4)
-def _load_cached(path: Path, _mtime: int) -> OfficeProfile:
-    with path.open(encoding="utf-8") as handle:
-        try:
-            data = yaml.safe_load(handle)
-        except yaml.YAMLError as exc:
-            raise ProfileError(f"{path}: not valid YAML ({exc})") from exc
+        data = read_yaml(path)
+    except ConfigFileError as exc:
+        raise ProfileError(f"office profile: {exc}") from exc
     return parse_profile(data, path)

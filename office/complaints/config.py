@@ -8,10 +8,9 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 
-import yaml
+from office.config_files import ConfigFileError, read_yaml
 
 from office.kb.normalise import tokens
 
@@ -132,22 +131,12 @@ def config_path() -> Path:
 
 
 def load_config(path: Path | None = None) -> RoutingConfig:
-    """The routing configuration, re-read when the file changes."""
+    """The routing configuration; an edit of the file applies on the next call (no restart)."""
     path = Path(path or config_path())
     try:
-        mtime = path.stat().st_mtime_ns
-    except FileNotFoundError as exc:
-        raise RoutingError(f"complaint routing file not found at {path}") from exc
-    return _cached(path, mtime)
-
-
-@lru_cache(maxsize=4)
-def _cached(path: Path, _mtime: int) -> RoutingConfig:
-    with path.open(encoding="utf-8") as handle:
-        try:
-            data = yaml.safe_load(handle)
-        except yaml.YAMLError as exc:
-            raise RoutingError(f"{path}: not valid YAML ({exc})") from exc
+        data = read_yaml(path)
+    except ConfigFileError as exc:
+        raise RoutingError(f"complaint routing: {exc}") from exc
     return parse_config(data, path)
 
 
