@@ -822,7 +822,7 @@ class ActionQueueTake(Action):
                 if existing is not None:
                     dispatcher.utter_message(text=_status_text(existing, lang))
                     return []
-                services = [s for s in list_services(session) if s.daily_quota > 0 and now.weekday() in s.weekday_set]
+                services = q.walkin_services(session, now)
                 buttons = [{"title": s.label(lang), "payload": "/take_queue_number" + json.dumps({"queue_service": s.code})}
                            for s in services]
                 dispatcher.utter_message(text=_t(

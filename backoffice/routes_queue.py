@@ -198,8 +198,7 @@ async def check_in(request: Request, staff: StaffContext = Depends(queue_staff))
 # ------------------------------------------------------------------------------------------------
 def _kiosk_services() -> list[tuple[str, str, str]]:
     with session_scope(_url()) as db:
-        weekday = clock.today().weekday()
-        return [(s.code, s.name, s.line) for s in list_services(db) if s.daily_quota > 0 and weekday in s.weekday_set]
+        return [(s.code, s.name, s.line) for s in q.walkin_services(db, clock.now())]
 
 
 def _kiosk_number(service_code: str) -> tuple[str, str]:

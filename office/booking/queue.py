@@ -64,6 +64,19 @@ def _office_open_today(calendar: OfficeCalendar, now: dt.datetime) -> bool:
     return bool(hours) and now.time() < max(close for _, close in hours)
 
 
+def _offers_walkin_today(service: BookingService, calendar: OfficeCalendar, now: dt.datetime) -> bool:
+    return (service.active and service.daily_quota > 0 and _office_open_today(calendar, now)
+            and now.date().weekday() in service.weekday_set)
+
+
+def walkin_services(session: Session, now: dt.datetime | None = None,
+                    calendar: OfficeCalendar | None = None) -> list[BookingService]:
+    """The services that give same-day numbers right now (none on weekends, holidays, after closing)."""
+    now = now or clock.now()
+    cal = _calendar(calendar)
+    return [s for s in list_services(session) if _offers_walkin_today(s, cal, now)]
+
+
 def _issue(session: Session, service: BookingService, source: str, now: dt.datetime, sender_id: str = "",
            booking_id: int | None = None, sort_at: dt.datetime | None = None, note: str = "") -> QueueTicket:
     day = now.date()
@@ -96,7 +109,7 @@ def take_walkin(session: Session, service_code: str, sender_id: str = "", now: d
     service = get_service(session, service_code)
     if service is None or not service.active or service.daily_quota < 1:
         return QueueResult(False, NOT_OFFERED)
-    if not _office_open_today(cal, now) or now.date().weekday() not in service.weekday_set:
+    if not _offers_walkin_today(service, cal, now):
         holiday = cal.holiday_on(now.date())
         return QueueResult(False, CLOSED, detail=holiday.name if holiday else "")
     existing = open_ticket_of(session, sender_id, now.date())

@@ -98,6 +98,7 @@ def test_counter_calls_and_board_announces(backoffice_server, chromium_browser, 
     shot(page, "queue-counter-360x740", "phone")
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 360, f"counter screen scrolls sideways at 360 px ({width})"
+    board.wait_for_timeout(2100)  # after the 2-second flash of a new call
     shot(board, "queue-board-1280x800", "desktop", full_page=False)
     number_size = board.evaluate("parseFloat(getComputedStyle(document.getElementById('board-number')).fontSize)")
     assert number_size >= 150, number_size  # readable from 5 m on a TV
@@ -136,5 +137,6 @@ def test_kiosk_and_settings_pages(backoffice_server, browser_page, shot):
     page.get_by_label("Sudah booking? Ketik atau pindai (QR) kode booking").fill("ABO123")
     page.get_by_role("button", name="Check-in").click()
     expect(page.locator("#kiosk-message")).to_contain_text("Kode booking tidak ditemukan")
+    shot(page, "queue-kiosk-1280x800", "desktop")
     shot(page, "queue-kiosk-360x740", "phone")
     assert page.evaluate("document.documentElement.scrollWidth") <= 360

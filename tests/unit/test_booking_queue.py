@@ -140,3 +140,12 @@ def test_worker_job_enqueues_reminders_and_alerts_once(db: str, monkeypatch: pyt
     assert run_booking_jobs(db) == 0
     assert [sid for sid, _ in _outbox(db, "reminder")] == ["telegram:9"]
     assert [sid for sid, _ in _outbox(db, "queue_alert")] == ["telegram:5"]
+
+
+def test_walkin_services_only_while_the_office_serves(db: str) -> None:
+    with session_scope(db) as s:
+        open_now = {svc.code for svc in q.walkin_services(s, NOW, CAL)}
+        assert {"BAP", "PRIORITAS"} <= open_now
+        assert q.walkin_services(s, dt.datetime(2026, 3, 23, 9, 30, tzinfo=WIB), CAL) == []  # cuti bersama
+        assert q.walkin_services(s, dt.datetime(2026, 3, 15, 9, 30, tzinfo=WIB), CAL) == []  # Sunday
+        assert q.walkin_services(s, dt.datetime(2026, 3, 16, 17, 0, tzinfo=WIB), CAL) == []  # after closing
