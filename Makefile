@@ -17,14 +17,14 @@ export HF_HUB_OFFLINE := 1
 export RASA_TELEMETRY_ENABLED := false
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: help setup run test eval admin train validate migrate load-kb embedding-model chromium clean bench-booking
+.PHONY: help setup run test eval admin train validate migrate load-kb embedding-model chromium clean bench bench-booking
 
 help:
 	@echo "make run    - install what is missing, train if needed, start everything, print the URLs"
 	@echo "make test   - the whole test suite (unit, actions, integration, browser, Rasa data and stories)"
 	@echo "make eval   - knowledge-base retrieval evaluation (hit@k, MRR, decline, latency)"
 	@echo "make admin  - create the first admin account (prints a one-time password)"
-	@echo "make bench-booking - booking round-trip latency through the running Rasa (p50/p95; N=20)"
+	@echo "make bench  - load benchmark on its own stack: N=20 citizens, SECONDS=60, DB=sqlite|postgres|both"
 
 .venv/.installed: requirements/app.txt
 	@test -n "$(PY311)" || { echo "Python 3.11 not found: install it (e.g. pyenv install 3.11) and retry"; exit 1; }
@@ -80,9 +80,12 @@ test: setup chromium train
 eval: setup
 	@set -a; source .env; set +a; $(APP)/python -m tools.eval_kb
 
-# Booking round-trip latency through the running Rasa (start `make run` first). N=conversations.
-bench-booking:
-	@set -a; source .env; set +a; $(APP)/python -m tools.bench_booking -n $(or $(N),20)
+# Load benchmark (tools/bench.py): starts its own stack on free ports and a fresh database, N citizens talk
+# for SECONDS, then bare NLU parsing of the same texts; writes results/bench-<date>.json.
+bench: setup
+	@$(APP)/python -m tools.bench -n $(or $(N),20) --seconds $(or $(SECONDS),60) --db $(or $(DB),sqlite)
+
+bench-booking: bench  # the former booking-only benchmark; bookings are one of the bench's conversations
 
 clean:
 	rm -rf models var .pytest_cache

@@ -31,6 +31,8 @@ from office.booking.rules import PhoneError, find_code, mask_phone, normalise_ph
 from office.dates import REASON_AMBIGUOUS, REASON_INVALID, format_date, parse_date
 from office.db import session_scope
 from office.kb.search import get_knowledge_base
+from office.booking.qr import booking_qr_url
+from office.holidays import office_calendar
 from office.profile import load_profile
 
 FORM_SLOTS = ("booking_service", "booking_date", "booking_time", "booking_name", "booking_phone", "booking_confirm",
@@ -76,7 +78,7 @@ def _answer_question(dispatcher: CollectingDispatcher, tracker: Tracker, lang: s
 
 
 def _calendar():  # type: ignore[no-untyped-def]
-    return load_profile().calendar
+    return office_calendar()
 
 
 def _service_label(service: BookingService | None, code: str, lang: str) -> str:
@@ -486,7 +488,7 @@ class ValidateBookingForm(_DateTimeValidation, FormValidationAction):
         with session_scope() as session:
             result = bk.book(session, tracker.get_slot("booking_service"), day, start, tracker.get_slot("booking_name"),
                              tracker.get_slot("booking_phone"), tracker.sender_id, now=clock.now(),
-                             calendar=_calendar())
+                             calendar=_calendar(), language=lang)
             code = result.booking.code if result.booking is not None else None
             existing = (result.booking.day, result.booking.start) if result.booking is not None else None
         if result.ok:
@@ -539,6 +541,11 @@ class ActionBookingSubmit(Action):
             bring = _what_to_bring(service, lang)
         dispatcher.utter_message(text=_t(lang, f"Booking berhasil. Kode booking Bapak/Ibu: {code}",
                                          f"Your booking is confirmed. Booking code: {code}"))
+        qr_url = booking_qr_url(code)
+        if qr_url:  # only with PUBLIC_BASE_URL set: a channel cannot fetch an address it cannot reach
+            dispatcher.utter_message(text=_t(lang, "QR check-in: pindai di kios antrean saat tiba.",
+                                             "Check-in QR: scan it at the queue kiosk when you arrive."),
+                                     image=qr_url)
         dispatcher.utter_message(text=summary + "\n\n" + _t(
             lang, "Saat tiba, tunjukkan kode ini di loket atau kios antrean untuk check-in dan mendapatkan nomor "
                   "antrean. Kami akan mengirim pengingat sehari sebelumnya.",
@@ -715,7 +722,7 @@ def _reschedule_problem(code: str, lang: str) -> str | None:
         booking = bk.find_booking(session, code)
         if booking is None:
             return _not_found_text(code, lang)
-        reason = bk.can_reschedule(booking, get_policy(session), clock.today())
+        reason = bk.can_reschedule(booking, get_policy(session), clock.today(), _calendar())
         if reason:
             return _result_problem_text(bk.BookingResult(False, reason, booking=booking,
                                                          detail=str(get_policy(session).reschedule_days_before)), lang)
@@ -833,7 +840,7 @@ class ActionQueueTake(Action):
                     "disabilities, pregnant women and parents with toddlers. If you have a booking, just show its "
                     "code at the counter or kiosk to check in."), buttons=buttons)
                 return []
-            result = q.take_walkin(session, str(chosen), tracker.sender_id, now=now, calendar=calendar)
+            result = q.take_walkin(session, str(chosen), tracker.sender_id, now=now, calendar=calendar, language=lang)
             if result.ok or result.reason == q.ALREADY:
                 status = q.status_for(session, tracker.sender_id, now)
                 service = get_service(session, result.ticket.service_code)

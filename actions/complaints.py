@@ -17,11 +17,12 @@ from actions.common import language_of, menu_buttons
 from office.complaints.config import load_config, propose_category
 from office.complaints.models import STATUS_LABELS, STATUS_LABELS_EN
 from office.complaints.service import (
-    ComplaintError, add_citizen_message, check_evidence, file_ticket, find_code, find_duplicate, get_by_code,
-    last_officer_reply, local_date_text, may_follow, open_tickets_of, resolve_merged,
+    ComplaintError, add_citizen_message, check_evidence, file_ticket, find_code, find_duplicate,
+    get_by_code, last_officer_reply, local_date_text, may_follow, open_tickets_of, resolve_merged,
 )
 from office.db import session_scope
 from office.profile import load_profile
+from office.senders import channel_of
 
 FORM_SLOTS = ("complaint_description", "complaint_duplicate_of", "complaint_duplicate_choice",
               "complaint_proposed_category", "complaint_category", "complaint_when_where", "complaint_evidence",
@@ -289,10 +290,19 @@ class AskEvidence(_Ask):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[EventType]:
         lang = language_of(tracker)
         mb = load_config().max_evidence_bytes // (1024 * 1024)
+        if channel_of(tracker.sender_id) == "web":
+            # The web chat cannot carry files; say where they can be sent instead of asking for the impossible.
+            text = _t(lang, "Ada bukti pendukung? Obrolan web ini belum dapat menerima berkas. Jika ada foto atau PDF, "
+                            "Bapak/Ibu dapat mengajukan pengaduan lewat WhatsApp atau Telegram kantor dan "
+                            "melampirkannya di sana. Untuk melanjutkan di sini, pilih Lewati.",
+                      "Any evidence? This web chat cannot receive files yet. If you have a photo or PDF, you can "
+                      "file the complaint on the office's WhatsApp or Telegram and attach it there. To continue "
+                      "here, choose Skip.")
+        else:
+            text = _t(lang, f"Ada bukti pendukung? Kirim foto atau PDF (maksimal {mb} MB) di sini, atau pilih Lewati.",
+                      f"Any evidence? Send a photo or PDF (at most {mb} MB) here, or choose Skip.")
         dispatcher.utter_message(
-            text=_t(lang, f"Ada bukti pendukung? Kirim foto atau PDF (maksimal {mb} MB) lewat WhatsApp/Telegram, "
-                          "atau pilih Lewati.",
-                    f"Any evidence? Send a photo or PDF (at most {mb} MB) on WhatsApp/Telegram, or choose Skip."),
+            text=text,
             buttons=[{"title": _t(lang, "Lewati", "Skip"), "payload": "lewati"}])
         return []
 

@@ -14,12 +14,12 @@ from actions.common import language_of, menu_buttons
 from office import clock, handoff
 from office.dates import format_date
 from office.db import session_scope
-from office.profile import load_profile
+from office.holidays import office_calendar
 
 
 def closed_hours_text(now: dt.datetime, lang: str) -> str:
     """'Officers are back on <day> <time> WIB' from the office calendar (holidays included)."""
-    nxt = load_profile().calendar.next_opening(now)
+    nxt = office_calendar().next_opening(now)
     when = f"{format_date(nxt.date(), lang)} {nxt:%H.%M} WIB"
     if lang == "en":
         return (f"Our officers are not on duty right now. They are back on {when}. Meanwhile you can file a "
@@ -37,7 +37,7 @@ class ActionRequestOfficer(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[EventType]:
         lang = language_of(tracker)
         now = clock.now()
-        if not load_profile().calendar.is_open_at(now):
+        if not office_calendar().is_open_at(now):
             buttons = [{"title": "File a complaint" if lang == "en" else "Sampaikan pengaduan",
                         "payload": "/start_complaint"}] + menu_buttons(lang)[:1]
             dispatcher.utter_message(text=closed_hours_text(now, lang), buttons=buttons)

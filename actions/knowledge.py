@@ -1,6 +1,7 @@
 """Procedure questions answered from the knowledge base (no retraining when editors publish)."""
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import os
@@ -14,6 +15,8 @@ from rasa_sdk.executor import CollectingDispatcher
 import office.models  # noqa: F401  (every table mapped before the warm-up thread queries)
 from actions.common import language_of, latest_text, menu_buttons
 from office.kb.search import get_knowledge_base
+from office.senders import channel_of
+from office.kb.answer_log import record_answer
 from office.kb.store import record_unanswered
 
 log = logging.getLogger(__name__)
@@ -29,6 +32,16 @@ def _warm_up() -> None:
 
 if os.environ.get("KB_WARM_UP") == "1":
     threading.Thread(target=_warm_up, name="kb-warm-up", daemon=True).start()
+
+
+def _count(tracker: Tracker, outcome: str, lang: str, answer: Any = None) -> None:
+    """Count the answer for the dashboards (office.kb.answer_log: no text, no sender). A failure to count
+    is logged and never costs the citizen the answer."""
+    try:
+        record_answer(outcome, channel=channel_of(tracker.sender_id) or "unknown", language=lang,
+                      topic=getattr(answer, "topic", None), article_id=getattr(answer, "article_id", None))
+    except Exception:  # noqa: BLE001
+        log.exception("could not count a knowledge answer")
 
 
 def answer_text(answer: Any) -> str:
@@ -57,15 +70,19 @@ class ActionAnswerKnowledge(Action):
                 dispatcher.utter_message(response="utter_menu")
                 return []
             dispatcher.utter_message(text=answer_text(answer))
+            _count(tracker, "chosen", lang, answer)
             return [SlotSet("kb_topic", answer.topic), SlotSet("kb_pending_question", None)]
 
         question = latest_text(tracker)
         if not question.strip():
             dispatcher.utter_message(response="utter_ask_procedure_prompt")
             return []
-        answer = kb.answer(question, lang, topic_in_play=tracker.get_slot("kb_topic"))
+        # In a thread: embedding the question takes ~100-200 ms of CPU (torch releases the GIL), and on the
+        # event loop it stalled every other conversation's actions meanwhile (measured by `make bench`).
+        answer = await asyncio.to_thread(kb.answer, question, lang, topic_in_play=tracker.get_slot("kb_topic"))
         if answer.status == "answer":
             dispatcher.utter_message(text=answer_text(answer))
+            _count(tracker, "answered", lang, answer)
             return [SlotSet("kb_topic", answer.topic), SlotSet("kb_pending_question", None)]
         if answer.status == "clarify":
             buttons = [
@@ -75,8 +92,10 @@ class ActionAnswerKnowledge(Action):
             text = ("Which of these do you mean?" if lang == "en"
                     else "Maksud Bapak/Ibu yang mana di antara berikut ini?")
             dispatcher.utter_message(text=text, buttons=buttons)
+            _count(tracker, "clarified", lang)
             return [SlotSet("kb_pending_question", question)]
         record_unanswered(question, lang, tracker.get_latest_input_channel() or "unknown")
+        _count(tracker, "declined", lang)
         if lang == "en":
             text = ("Sorry, I could not find a reliable answer to that in our published information, and I would "
                     "rather not guess. I have passed your question on to our editors so the information can be "

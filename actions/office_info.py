@@ -16,6 +16,7 @@ from office.office_info import (
     hours_answer,
     open_on_answer,
 )
+from office.holidays import office_profile
 from office.profile import load_profile
 
 
@@ -24,7 +25,7 @@ class ActionOfficeHours(Action):
         return "action_office_hours"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[dict[str, Any]]:
-        dispatcher.utter_message(text=hours_answer(load_profile(), clock.now(), language_of(tracker)))
+        dispatcher.utter_message(text=hours_answer(office_profile(), clock.now(), language_of(tracker)))
         return []
 
 
@@ -36,7 +37,7 @@ class ActionOfficeOpenOnDate(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[dict[str, Any]]:
         lang = language_of(tracker)
-        profile = load_profile()
+        profile = office_profile()  # holidays as edited in the back-office
         now = clock.now()
         parsed = parse_date(latest_text(tracker), now.date(), lang)
         if parsed.date is None:

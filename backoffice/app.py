@@ -1,8 +1,9 @@
 """The back-office FastAPI application: `create_app()` and `app` for `uvicorn backoffice.app:app`.
 
 Environment (see office/settings.py): SECRET_KEY (required, at least 16 characters; signs the
-web-chat cookie), DATABASE_URL, RASA_URL, STAFF_SESSION_MINUTES, STAFF_MAX_LOGIN_FAILURES,
-STAFF_LOCKOUT_MINUTES, COOKIE_SECURE=1 behind HTTPS, OFFICE_TZ.
+web-chat session tokens), DATABASE_URL, RASA_URL, STAFF_SESSION_MINUTES, STAFF_MAX_LOGIN_FAILURES,
+STAFF_LOCKOUT_MINUTES, COOKIE_SECURE=1 behind HTTPS, OFFICE_TZ, WEBCHAT_ALLOWED_ORIGINS (the
+sites that may embed the web-chat widget, comma-separated).
 """
 from __future__ import annotations
 
@@ -24,9 +25,12 @@ from office.settings import get_settings
 
 from backoffice import routes_audit, routes_auth, routes_chat, routes_handoff, routes_queue, routes_tickets, routes_users
 from backoffice import routes_kb
+from backoffice import routes_dashboard
+from backoffice import routes_holidays, routes_qr
 from backoffice.auth import LoginRequired, PasswordChangeRequired, clear_session_cookie, current_staff, login_url
 from backoffice.csrf import CSRFError
 from backoffice.templating import render
+from backoffice.webchat_access import WebchatCorsMiddleware
 
 log = logging.getLogger(__name__)
 STATIC_DIR = Path(__file__).resolve().parent / "static"
@@ -232,11 +236,15 @@ def create_app() -> FastAPI:
     )
     app.state.secret_key = secret
     app.add_middleware(BodyLimitMiddleware)
+    app.add_middleware(WebchatCorsMiddleware)  # outside the body limit: a 413 still reaches the widget
     app.add_middleware(SecurityHeadersMiddleware)  # added last = outermost: also covers 413s
     app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")
     for module in (routes_chat, routes_auth, routes_users, routes_audit, routes_tickets, routes_queue, routes_handoff):
         app.include_router(module.router)
     app.include_router(routes_kb.router)
+    app.include_router(routes_dashboard.router)
+    app.include_router(routes_holidays.router)
+    app.include_router(routes_qr.router)
 
     @app.get("/healthz")
     async def healthz() -> Response:

@@ -1,8 +1,16 @@
 """Reading form fields defensively: no field may turn bad input into a 500."""
 from __future__ import annotations
 
-from fastapi import Request
+from typing import Annotated
+
+from fastapi import Path, Query, Request
 from starlette.datastructures import FormData
+
+MAX_RECORD_ID = 2**31 - 1  # larger numbers overflow the databases' integer columns (a 500 before this)
+# A record id in an address (/staff/users/{user_id}/...): anything else is a 404, never a database error.
+RecordId = Annotated[int, Path(ge=1, le=MAX_RECORD_ID)]
+# A cursor in a query string (?after=N): a whole number the database can compare, else a 400.
+Cursor = Annotated[int, Query(ge=0, le=MAX_RECORD_ID)]
 
 
 class FormError(ValueError):

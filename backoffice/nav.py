@@ -27,7 +27,9 @@ NAV_ITEMS: list[NavItem] = [
     NavItem("Loket antrean", "/staff/queue", (COUNTER, SUPERVISOR, ADMIN), "Panggil nomor, layani, alihkan; booking hari ini."),
     NavItem("Kios antrean", "/staff/kiosk", (COUNTER, SUPERVISOR, ADMIN), "Ambil nomor atau check-in dengan kode booking."),
     NavItem("Layanan & kuota", "/staff/queue/settings", (ADMIN,), "Layanan, kapasitas slot, kuota, aturan booking."),
+    NavItem("Hari libur", "/staff/holidays", (ADMIN, SUPERVISOR), "Libur nasional dan cuti bersama: kantor tutup, booking dan SLA menyesuaikan."),
     NavItem("Basis pengetahuan", "/staff/kb", (EDITOR, SUPERVISOR, ADMIN), "Artikel jawaban bot, pratinjau, terbitkan, coba pertanyaan."),
+    NavItem("Dasbor evaluasi", "/staff/dashboard", (SUPERVISOR, ADMIN), "IKM, percakapan, antrean, pengaduan dan SLA; CSV dan laporan bulanan."),
     NavItem("Ganti kata sandi", "/staff/password", ROLES, "Ubah kata sandi akun Anda sendiri."),
 ]
 

@@ -1,21 +1,31 @@
-"""The public web-chat page at `/` and its proxy to Rasa's REST channel.
+"""The public web chat: the embeddable widget (`/widget.js`), its JSON API under /chat/, and the
+full-page chat at `/` (the same widget, embedded in a page of its own).
 
 Why a proxy: the browser never talks to Rasa directly, so Rasa stays on a private address, and the
-sender id comes from a cookie the server signed (`web:<uuid>`), never from the request body: nobody
-can post into another person's conversation or another channel's (sender ids are namespaced).
+sender id (`web:<uuid>`) comes from a token the server signed (backoffice/webchat_access.py), never
+from the request body: nobody can post into another person's conversation or another channel's.
+
+API (JSON; the token travels in the `X-Chat-Token` header):
+  POST /chat/session            -> {"token"}          a new conversation, or a fresh token for the same one
+  POST /chat/send {message, after} -> {"messages", "cursor"}  relay one message; the transcript items since `after`
+  GET  /chat/updates?after=N    -> {"messages", "cursor", "reset"}  items since N (N=0: the whole history)
+Pushed messages (officer replies, reminders, queue alerts) reach the tracker through the worker's
+trigger_intent; the widget polls /chat/updates every few seconds while the tab is visible. Why polling
+and not Server-Sent Events or Socket.IO: the back-office would have to poll the tracker anyway (Rasa
+tells it nothing), short requests pass every proxy, and the token stays in a header (EventSource
+cannot send headers, so it would have to go into URLs and logs).
 """
 from __future__ import annotations
 
 import json
 import logging
 import uuid
-from urllib.parse import urlsplit
+from pathlib import Path
 from typing import Any
 
 import httpx
 from fastapi import APIRouter, Request
-from itsdangerous import BadSignature, URLSafeSerializer
-from starlette.responses import JSONResponse, Response
+from starlette.responses import FileResponse, JSONResponse, Response
 
 from office.profile import ProfileError, load_profile
 from office.settings import get_settings
@@ -23,13 +33,16 @@ from office.settings import get_settings
 from backoffice.auth import client_ip
 from backoffice.ratelimit import SlidingWindowLimiter
 from backoffice.templating import render
+from backoffice.webchat_access import conversation_of, issue_token
+from backoffice.webchat_transcript import TrackerUnavailable, clean_messages, fetch_events, items_after
 
 log = logging.getLogger(__name__)
 router = APIRouter()
 
-SENDER_COOKIE = "wc_sender"
+WIDGET_JS = Path(__file__).resolve().parent / "static" / "widget.js"
 SENDER_PREFIX = "web:"
 MAX_MESSAGE = 4000
+MAX_CURSOR = 10_000_000
 RASA_TIMEOUT = 30.0
 GENERIC_TITLE = "Asisten Virtual Kantor Imigrasi"
 
@@ -38,9 +51,14 @@ MSG_TOO_LONG = "Pesan terlalu panjang (maksimal 4.000 karakter). Mohon persingka
 MSG_BAD = "Permintaan tidak dapat dibaca. Silakan muat ulang halaman lalu coba lagi."
 MSG_BUSY = "Mohon maaf, layanan sedang sibuk. Silakan coba lagi dalam beberapa saat."
 MSG_TOO_FAST = "Bapak/Ibu mengirim pesan terlalu cepat. Mohon tunggu sebentar, lalu coba lagi."
+MSG_SESSION = "Sesi percakapan tidak dikenali atau sudah berakhir. Silakan mulai percakapan baru."
 
-sender_limiter = SlidingWindowLimiter(limit=20, window=60.0)
-ip_limiter = SlidingWindowLimiter(limit=120, window=60.0)
+sender_limiter = SlidingWindowLimiter(limit=20, window=60.0)  # messages per conversation
+ip_limiter = SlidingWindowLimiter(limit=120, window=60.0)  # messages per address (an office NAT is shared)
+session_limiter = SlidingWindowLimiter(limit=30, window=60.0)  # new conversations per address
+poll_limiter = SlidingWindowLimiter(limit=60, window=60.0)  # update checks per conversation (one per 3 s is 20)
+poll_ip_limiter = SlidingWindowLimiter(limit=600, window=60.0)
+LIMITERS = (sender_limiter, ip_limiter, session_limiter, poll_limiter, poll_ip_limiter)
 
 
 def office_name() -> str | None:
@@ -52,82 +70,64 @@ def office_name() -> str | None:
         return None
 
 
-def _serializer(request: Request) -> URLSafeSerializer:
-    return URLSafeSerializer(request.app.state.secret_key, salt="webchat-sender")
-
-
-def read_sender(request: Request) -> str | None:
-    """The uuid in the signed sender cookie, or None when absent or tampered with."""
-    raw = request.cookies.get(SENDER_COOKIE)
-    if not raw or len(raw) > 200:
-        return None
-    try:
-        value = _serializer(request).loads(raw)
-    except BadSignature:
-        return None
-    try:
-        return str(uuid.UUID(str(value)))
-    except ValueError:
-        return None
-
-
-def set_sender_cookie(request: Request, response: Response, sender: str) -> None:
-    """Remember the conversation for 30 days (HttpOnly: page scripts cannot read or forge it)."""
-    response.set_cookie(
-        SENDER_COOKIE,
-        _serializer(request).dumps(sender),
-        max_age=30 * 24 * 3600,
-        httponly=True,
-        samesite="lax",
-        secure=get_settings().cookie_secure,
-        path="/",
-    )
-
-
-@router.get("/")
-def webchat_page(request: Request) -> Response:
-    """The public chat page (no sign-in)."""
-    name = office_name()
-    response = render(
-        request,
-        "webchat.html",
-        {"title": GENERIC_TITLE, "office_name": name, "max_message": MAX_MESSAGE},
-    )
-    if read_sender(request) is None:
-        set_sender_cookie(request, response, str(uuid.uuid4()))
+def _json(data: dict[str, Any], status: int = 200, headers: dict[str, str] | None = None) -> JSONResponse:
+    response = JSONResponse(data, status_code=status, headers=headers)
     response.headers["Cache-Control"] = "no-store"
     return response
 
 
 def _error(status: int, message: str, headers: dict[str, str] | None = None) -> JSONResponse:
-    return JSONResponse({"error": message}, status_code=status, headers=headers)
+    return _json({"error": message}, status, headers)
 
 
-def _clean_messages(data: Any) -> list[dict[str, Any]]:
-    """Keep only what the page renders (text, buttons, image), with the right types."""
-    out: list[dict[str, Any]] = []
-    if not isinstance(data, list):
-        return out
-    for item in data:
-        if not isinstance(item, dict):
-            continue
-        message: dict[str, Any] = {}
-        text = item.get("text")
-        if isinstance(text, str) and text:
-            message["text"] = text
-        image = item.get("image")
-        if isinstance(image, str) and (image.startswith("https://") or image.startswith("http://") or image.startswith("/")) and not image.startswith("//"):
-            message["image"] = image
-        buttons = []
-        for b in item.get("buttons") or []:
-            if isinstance(b, dict) and isinstance(b.get("title"), str):
-                payload = b.get("payload")
-                buttons.append({"title": b["title"], "payload": payload if isinstance(payload, str) else b["title"]})
-        if buttons:
-            message["buttons"] = buttons
-        if message:
-            out.append(message)
-    return out
+def _too_fast(limiter: SlidingWindowLimiter, key: str) -> JSONResponse:
+    return _error(429, MSG_TOO_FAST, {"Retry-After": str(limiter.retry_after(key))})
+
+
+def _admit(request: Request, per_conversation: SlidingWindowLimiter,
+           per_address: SlidingWindowLimiter) -> str | Response:
+    """The conversation of the request's token, or the refusal to answer with:
+    401 without a valid token, 429 when the conversation or the address is over its limit."""
+    conversation = conversation_of(request)
+    if conversation is None:
+        return _error(401, MSG_SESSION)
+    if not per_conversation.hit(conversation):
+        return _too_fast(per_conversation, conversation)
+    ip = client_ip(request) or "-"
+    if not per_address.hit(ip):
+        return _too_fast(per_address, ip)
+    return conversation
+
+
+@router.get("/")
+def webchat_page(request: Request) -> Response:
+    """The public chat page (no sign-in): the widget, open and filling the page."""
+    name = office_name()
+    response = render(request, "webchat.html", {"title": GENERIC_TITLE, "office_name": name})
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@router.get("/widget.js")
+def widget_script() -> Response:
+    """The embeddable widget (one script tag on the office website). Cached briefly, so a fix
+    reaches every visitor within minutes."""
+    return FileResponse(WIDGET_JS, media_type="text/javascript; charset=utf-8",
+                        headers={"Cache-Control": "public, max-age=300",
+                                 "Cross-Origin-Resource-Policy": "cross-origin"})
+
+
+@router.post("/chat/session")
+async def chat_session(request: Request) -> Response:
+    """A token for a new conversation, or, when a valid token is sent, a fresh token for the same
+    conversation (so a regular visitor's 30 days start again)."""
+    conversation = conversation_of(request)
+    if conversation is None:
+        key = client_ip(request) or "-"
+        if not session_limiter.hit(key):
+            return _too_fast(session_limiter, key)
+        conversation = str(uuid.uuid4())
+    return _json({"token": issue_token(request.app.state.secret_key, conversation)})
 
 
 async def forward_to_rasa(sender: str, message: str) -> list[dict[str, Any]] | None:
@@ -143,46 +143,72 @@ async def forward_to_rasa(sender: str, message: str) -> list[dict[str, Any]] | N
         log.warning("Rasa REST channel answered %s", reply.status_code)
         return None
     try:
-        return _clean_messages(reply.json())
+        return clean_messages(reply.json())
     except ValueError:
         log.warning("Rasa REST channel answered with non-JSON")
         return None
 
 
+def _cursor(value: Any) -> int | None:
+    """A transcript cursor from the client: a whole number from 0 to MAX_CURSOR, else None."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, str) and value.isdigit() and len(value) <= 9:
+        value = int(value)
+    if isinstance(value, int) and 0 <= value <= MAX_CURSOR:
+        return value
+    return None
+
+
 @router.post("/chat/send")
 async def chat_send(request: Request) -> Response:
-    """Relay one citizen message to the assistant and return its replies as JSON
-    (`{"messages": [{"text", "buttons": [{"title","payload"}], "image"}]}`)."""
-    origin = request.headers.get("origin")
-    if origin and urlsplit(origin).netloc.lower() != request.headers.get("host", "").lower():
-        return _error(403, MSG_BAD)
+    """Relay one citizen message to the assistant. Answers with the transcript items after the
+    client's cursor (its own message, the replies, and anything pushed meanwhile), or, when the
+    tracker cannot be read, with the REST channel's replies (items without ids, cursor unchanged)."""
     if not request.headers.get("content-type", "").lower().startswith("application/json"):
         return _error(415, MSG_BAD)
     try:
         body = json.loads(await request.body())
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: absurdly deep nesting (was a 500)
         return _error(400, MSG_BAD)
     if not isinstance(body, dict) or not isinstance(body.get("message", ""), str):
+        return _error(400, MSG_BAD)
+    after = _cursor(body.get("after", 0))
+    if after is None:
         return _error(400, MSG_BAD)
     message = body.get("message", "").strip()
     if not message:
         return _error(400, MSG_EMPTY)
     if len(message) > MAX_MESSAGE:
         return _error(400, MSG_TOO_LONG)
+    conversation = _admit(request, sender_limiter, ip_limiter)
+    if isinstance(conversation, Response):
+        return conversation
+    sender = SENDER_PREFIX + conversation
+    replies = await forward_to_rasa(sender, message)
+    if replies is None:
+        return _error(503, MSG_BUSY)
+    try:
+        items, cursor, _ = items_after(await fetch_events(sender), after)
+    except TrackerUnavailable as exc:
+        log.warning("web chat: %s; answering with the REST replies only", exc)
+        return _json({"messages": [{"kind": "bot", **m} for m in replies], "cursor": after})
+    return _json({"messages": items, "cursor": cursor})
 
-    sender = read_sender(request)
-    new_sender = sender is None
-    if sender is None:
-        sender = str(uuid.uuid4())
-    if not sender_limiter.hit(sender) or not ip_limiter.hit(client_ip(request) or "-"):
-        response: Response = _error(429, MSG_TOO_FAST, {"Retry-After": str(sender_limiter.retry_after(sender))})
-    else:
-        messages = await forward_to_rasa(SENDER_PREFIX + sender, message)
-        if messages is None:
-            response = _error(503, MSG_BUSY)
-        else:
-            response = JSONResponse({"messages": messages})
-    if new_sender:
-        set_sender_cookie(request, response, sender)
-    response.headers["Cache-Control"] = "no-store"
-    return response
+
+@router.get("/chat/updates")
+async def chat_updates(request: Request, after: str = "0") -> Response:
+    """The transcript items after the cursor: new replies and pushed messages (polled by the
+    widget), or the whole history with after=0 (a reload after the browser's copy was cleared)."""
+    cursor = _cursor(after)
+    if cursor is None:
+        return _error(400, MSG_BAD)
+    conversation = _admit(request, poll_limiter, poll_ip_limiter)
+    if isinstance(conversation, Response):
+        return conversation
+    try:
+        items, new_cursor, reset = items_after(await fetch_events(SENDER_PREFIX + conversation), cursor)
+    except TrackerUnavailable as exc:
+        log.warning("web chat updates: %s", exc)
+        return _error(503, MSG_BUSY)
+    return _json({"messages": items, "cursor": new_cursor, "reset": reset})

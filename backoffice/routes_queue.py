@@ -17,7 +17,7 @@ from office import audit, clock
 from office.booking import queue as q
 from office.booking.bookings import find_booking
 from office.booking.catalogue import CatalogueError, get_policy, list_services, save_policy, save_service
-from office.booking.rules import clean_code, mask_phone
+from office.booking.rules import clean_code, code_from_scan, mask_phone
 from office.dates import format_date
 from office.db import session_scope
 from office.settings import get_settings
@@ -226,8 +226,8 @@ async def kiosk_take(request: Request, staff: StaffContext = Depends(queue_staff
         return RedirectResponse("/staff/kiosk?" + urlencode({"msg": str(exc)}), status_code=303)
     if code:
         # a QR scanner types the code (or a URL ending in it) like a keyboard
-        message, label = await run_in_threadpool(_check_in, code.rstrip("/").rsplit("/", 1)[-1].split("=")[-1],
-                                                 staff.username, client_ip(request))
+        message, label = await run_in_threadpool(_check_in, code_from_scan(code) or code, staff.username,
+                                                 client_ip(request))
     else:
         message, label = await run_in_threadpool(_kiosk_number, service)
     services = await run_in_threadpool(_kiosk_services)
@@ -261,7 +261,7 @@ async def board_json() -> Response:
 
 
 # ------------------------------------------------------------------------------------------------
-# settings (admin): services, capacities, quotas, policy; holidays stay in the office profile
+# settings (admin): services, capacities, quotas, policy; holidays: routes_holidays.py
 # ------------------------------------------------------------------------------------------------
 SERVICE_FIELDS = ("code", "name", "name_en", "line", "duration_minutes", "weekdays", "capacity_per_slot",
                   "daily_quota", "kb_topic")

@@ -11,14 +11,15 @@ from urllib.parse import quote
 from fastapi import APIRouter, Depends, HTTPException, Request
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import FileResponse, RedirectResponse, Response
 
-from office import clock
+from office import audit, clock
 from office.complaints.config import load_config
+from office.complaints.evidence import download_name, size_text, stored_file
 from office.complaints.models import STATUS_LABELS, STATUSES, Ticket
 from office.complaints.service import (
-    ComplaintError, can_see_identity, can_view, get_by_code, inbox, internal_note, merge, next_deadline,
-    officer_reply, open_tickets_of, reassign, set_status, sla_state,
+    ComplaintError, assign_officer, can_see_identity, can_view, get_by_code, inbox, internal_note, merge,
+    next_deadline, officer_reply, open_tickets_of, reassign, set_status, sla_state, unit_officers,
 )
 from office.db import session_scope
 from office.settings import get_settings
@@ -39,8 +40,18 @@ OK_MESSAGES = {
     "status": "Status diperbarui.",
     "reassign": "Tiket dialihkan ke unit lain.",
     "merge": "Tiket digabungkan.",
+    "assign": "Petugas yang menangani diperbarui.",
 }
 MODE_TEXT = {"biasa": "Biasa", "rahasia": "Rahasia", "anonim": "Anonim"}
+EVIDENCE_KIND_TEXT = {"image": "Foto", "pdf": "Dokumen PDF"}
+PROVIDER_TEXT = {"twilio": "WhatsApp", "telegram": "Telegram", "meta": "Messenger/Instagram"}
+# A downloaded evidence file is someone else's content: never rendered, never run, never cached.
+EVIDENCE_HEADERS = {
+    "content-security-policy": "default-src 'none'; sandbox; frame-ancestors 'none'",
+    "x-content-type-options": "nosniff",
+    "cache-control": "private, no-store",
+    "cross-origin-resource-policy": "same-origin",
+}
 AUTHOR_TEXT = {"citizen": "Warga", "officer": "Petugas", "internal": "Catatan internal", "system": "Sistem"}
 
 
@@ -53,7 +64,7 @@ def _row(ticket: Ticket, now: Any) -> dict[str, Any]:
             "escalation": config.ladder.get(ticket.escalation_level, "") if ticket.escalation_level else "",
             "excerpt": ("(bahasa kasar; buka tiket untuk membaca)" if ticket.abusive else
                         ticket.description[:140] + ("…" if len(ticket.description) > 140 else "")),
-            "created_at": ticket.created_at}
+            "created_at": ticket.created_at, "assigned_to": ticket.assigned_to or ""}
 
 
 def _load_visible(db: Session, code: str, staff: StaffContext) -> Ticket:
@@ -67,15 +78,17 @@ def _load_visible(db: Session, code: str, staff: StaffContext) -> Ticket:
 def tickets_inbox(request: Request, staff: StaffContext = Depends(ticket_roles)) -> Response:
     """Open tickets of the officer's unit (all units for supervisors), nearest deadline first."""
     show_closed = request.query_params.get("closed") == "1"
+    mine = request.query_params.get("mine") == "1"
     unit_filter = request.query_params.get("unit", "")[:80] or None
     config = load_config()
     now = clock.now()
     with session_scope(get_settings().database_url) as db:
-        tickets = inbox(db, staff.role, staff.unit, include_closed=show_closed, unit_filter=unit_filter)
+        tickets = inbox(db, staff.role, staff.unit, include_closed=show_closed, unit_filter=unit_filter,
+                        assigned_to=staff.username if mine else None)
         rows = [_row(t, now) for t in tickets]
     counts = {k: sum(1 for r in rows if r["sla"] == k) for k in ("overdue", "due_soon")}
     return render(request, "tickets_inbox.html", {
-        "rows": rows, "counts": counts, "show_closed": show_closed, "unit_filter": unit_filter or "",
+        "rows": rows, "counts": counts, "show_closed": show_closed, "unit_filter": unit_filter or "", "mine": mine,
         "units": config.unit_names(), "all_units": staff.role in (SUPERVISOR, ADMIN),
         "no_unit": staff.role == OFFICER and not staff.unit})
 
@@ -93,12 +106,17 @@ def _detail_context(db: Session, ticket: Ticket, staff: StaffContext) -> dict[st
         "messages": [{"kind": m.author_kind, "who": AUTHOR_TEXT.get(m.author_kind, m.author_kind),
                       "author": m.author, "text": m.text, "at": m.created_at, "abusive": m.abusive}
                      for m in ticket.messages],
-        "evidence": [{"kind": e.kind, "mime": e.mime_type or "-", "size_kb": (f"{e.size / 1024:.0f} KB" if e.size else "-"),
-                      "provider": e.provider or "-", "reference": e.reference or "-", "at": e.created_at}
+        "evidence": [{"id": e.id, "kind": EVIDENCE_KIND_TEXT.get(e.kind, e.kind), "mime": e.mime_type or "-",
+                      "size": size_text(e.size), "provider": PROVIDER_TEXT.get(e.provider or "", e.provider or "-"),
+                      "status": e.status, "status_label": e.status_label, "reason": e.status_reason or "",
+                      "attempts": e.attempts, "at": e.created_at, "sha256": e.sha256 or "",
+                      "downloadable": e.status == "stored"}
                      for e in ticket.evidence],
         "statuses": [(s, STATUS_LABELS[s]) for s in STATUSES], "units": config.unit_names(),
         "candidates": candidates, "merged_into": merged_into,
         "ladder_label": config.ladder.get(ticket.escalation_level, ""),
+        "officers": [(u.username, u.full_name) for u in unit_officers(db, ticket.unit)],
+        "can_assign": ticket.is_open and (staff.role in (SUPERVISOR, ADMIN) or staff.unit == ticket.unit),
     }
 
 
@@ -178,6 +196,16 @@ async def ticket_reassign(code: str, request: Request, staff: StaffContext = Dep
     return await _act(request, staff, code, {"unit": ("Unit", 80)}, do)
 
 
+@router.post("/staff/tickets/{code}/assign")
+async def ticket_assign(code: str, request: Request, staff: StaffContext = Depends(ticket_roles)) -> Response:
+    """Assign the ticket to a named officer of its unit (or to nobody)."""
+    def do(db: Session, ticket: Ticket, v: dict[str, str]) -> str:
+        assign_officer(db, ticket, staff.username, staff.role, staff.unit, v["officer"], ip=client_ip(request))
+        return "assign"
+
+    return await _act(request, staff, code, {"officer": ("Petugas", 32)}, do)
+
+
 @router.post("/staff/tickets/{code}/merge")
 async def ticket_merge(code: str, request: Request, staff: StaffContext = Depends(ticket_roles)) -> Response:
     """Merge this ticket into another one the staff member may also see."""
@@ -189,3 +217,21 @@ async def ticket_merge(code: str, request: Request, staff: StaffContext = Depend
         return "merge|" + target.code
 
     return await _act(request, staff, code, {"target": ("Tiket tujuan", 20)}, do)
+
+
+@router.get("/staff/tickets/{code}/evidence/{evidence_id}")
+def ticket_evidence(code: str, evidence_id: int, request: Request,
+                    staff: StaffContext = Depends(ticket_roles)) -> Response:
+    """Download one stored evidence file, for whoever may see the ticket (same check as its page).
+    Always as an attachment with the type found when it was stored, so a browser never runs it."""
+    with session_scope(get_settings().database_url) as db:
+        ticket = _load_visible(db, code, staff)
+        evidence = next((e for e in ticket.evidence if e.id == evidence_id), None)
+        path = stored_file(evidence) if evidence is not None else None
+        if evidence is None or path is None:
+            raise HTTPException(status_code=404)
+        name, mime = download_name(ticket.code, evidence), evidence.mime_type or "application/octet-stream"
+        audit.record(db, staff.username, "complaint_evidence_download", target=ticket.code,
+                     detail={"evidence": evidence.id, "sha256": evidence.sha256}, ip=client_ip(request))
+    return FileResponse(path, media_type=mime, filename=name, content_disposition_type="attachment",
+                        headers=EVIDENCE_HEADERS)

@@ -32,7 +32,7 @@ from office.staff import (
 )
 
 from backoffice.auth import StaffContext, client_ip, require_roles
-from backoffice.forms import FormError, read_form, text_field
+from backoffice.forms import FormError, RecordId, read_form, text_field
 from backoffice.templating import render
 
 router = APIRouter()
@@ -178,7 +178,7 @@ async def _user_action(
 
 
 @router.post("/staff/users/{user_id}/role")
-async def users_set_role(user_id: int, request: Request, staff: StaffContext = Depends(admin_only)) -> Response:
+async def users_set_role(user_id: RecordId, request: Request, staff: StaffContext = Depends(admin_only)) -> Response:
     """Change role and unit."""
 
     def action(db: Session, user: StaffUser, payload: dict[str, str]) -> dict[str, Any]:
@@ -191,7 +191,7 @@ async def users_set_role(user_id: int, request: Request, staff: StaffContext = D
 
 @router.post("/staff/users/{user_id}/reset-password")
 async def users_reset_password(
-    user_id: int, request: Request, staff: StaffContext = Depends(admin_only)
+    user_id: RecordId, request: Request, staff: StaffContext = Depends(admin_only)
 ) -> Response:
     """Issue a new one-time password (shown once) and sign the user out everywhere."""
 
@@ -210,7 +210,7 @@ async def users_reset_password(
 
 
 @router.post("/staff/users/{user_id}/deactivate")
-async def users_deactivate(user_id: int, request: Request, staff: StaffContext = Depends(admin_only)) -> Response:
+async def users_deactivate(user_id: RecordId, request: Request, staff: StaffContext = Depends(admin_only)) -> Response:
     """Stop the account from signing in (it stays for the audit trail)."""
 
     def action(db: Session, user: StaffUser, payload: dict[str, str]) -> None:
@@ -223,7 +223,7 @@ async def users_deactivate(user_id: int, request: Request, staff: StaffContext =
 
 
 @router.post("/staff/users/{user_id}/activate")
-async def users_activate(user_id: int, request: Request, staff: StaffContext = Depends(admin_only)) -> Response:
+async def users_activate(user_id: RecordId, request: Request, staff: StaffContext = Depends(admin_only)) -> Response:
     """Let a deactivated account sign in again."""
 
     def action(db: Session, user: StaffUser, payload: dict[str, str]) -> None:

@@ -213,7 +213,7 @@ def verify_twilio_signature(auth_token: str | None, url: str, params: Mapping[st
         return False
     ok = False
     for candidate in _url_port_variants(url):
-        ok |= hmac.compare_digest(twilio_signature(auth_token, candidate, params).encode(), signature.encode())
+        ok |= hmac.compare_digest(twilio_signature(auth_token, candidate, params).encode(), _raw(signature))
     return ok
 
 
@@ -225,14 +225,20 @@ def meta_signature(app_secret: str, body: bytes) -> str:
 def verify_meta_signature(app_secret: str | None, body: bytes, header: str | None) -> bool:
     if not app_secret or not header:
         return False
-    return hmac.compare_digest(meta_signature(app_secret, body).encode(), header.strip().encode())
+    return hmac.compare_digest(meta_signature(app_secret, body).encode(), _raw(header.strip()))
 
 
 def verify_secret(expected: str | None, given: str | None) -> bool:
     """Constant-time equality for shared secrets; an unconfigured secret never verifies."""
     if not expected or given is None:
         return False
-    return hmac.compare_digest(expected.encode(), given.encode())
+    return hmac.compare_digest(expected.encode(), _raw(given))
+
+
+def _raw(header: str) -> bytes:
+    """A header value as the bytes that came in. Sanic keeps non-UTF-8 bytes as lone surrogates, which
+    a plain .encode() refuses (a 500 on a forged header before this); such a value simply never matches."""
+    return header.encode("utf-8", "surrogateescape")
 
 
 # ---------------------------------------------------------------------------------------------

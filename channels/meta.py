@@ -234,6 +234,8 @@ class MetaInput(InputChannel):
                 events = validate_batch(json.loads(request.body))
             except ValueError as exc:  # JSONDecodeError is a ValueError
                 return response.text(f"bad request: {exc}", status=400)
+            except RecursionError:  # nesting deeper than the parser can follow (a 500 before this)
+                return response.text("bad request: JSON nested too deeply", status=400)
             for item in events:
                 try:
                     await self.handle_event(on_new_message, item["platform"], item["event"])

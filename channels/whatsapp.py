@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 from typing import Any, Awaitable, Callable, Dict, List, Optional, Text
 from urllib.parse import parse_qs, urlsplit
 
@@ -139,6 +140,11 @@ def template_sid(kind: str) -> str:
     return os.environ.get(f"TWILIO_CONTENT_SID_{key}") or os.environ.get("TWILIO_CONTENT_SID_DEFAULT", "")
 
 
+# What Twilio sends (a signed request with anything else is garbage: 400, never a message to the bot).
+TWILIO_SID = re.compile(r"[A-Z]{2}[0-9a-fA-F]{32}")
+WHATSAPP_FROM = re.compile(r"whatsapp:\+\d{6,15}")
+
+
 def _form(request: Request) -> Dict[str, List[str]]:
     """The posted form with blank values kept: Twilio signs empty parameters too (Sanic drops them)."""
     content_type = request.headers.get("content-type", "")
@@ -159,8 +165,8 @@ def parse_inbound(form: Dict[str, List[str]]) -> Dict[str, Any]:
     """What a Twilio WhatsApp webhook says, in channel-neutral terms; ValueError when malformed."""
     sid = _one(form, "MessageSid") or _one(form, "SmsMessageSid")
     sender = _one(form, "From")
-    if not sid or not sender.startswith("whatsapp:") or len(sender) < 12:
-        raise ValueError("MessageSid and a whatsapp: From are required")
+    if not TWILIO_SID.fullmatch(sid) or not WHATSAPP_FROM.fullmatch(sender):
+        raise ValueError("a Twilio MessageSid and a whatsapp:+<number> From are required")
     try:
         num_media = int(_one(form, "NumMedia") or 0)
     except ValueError as exc:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 
-from sqlalchemy import DateTime, ForeignKey, Integer, String, Text, select
+from sqlalchemy import DateTime, ForeignKey, Integer, String, Text, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from office import audit, clock, outbox
@@ -182,6 +182,13 @@ def expire_idle(session: Session, now: dt.datetime | None = None) -> list[LiveSe
     expired = []
     for live in session.scalars(select(LiveSession).where(LiveSession.status.in_(OPEN_STATES))):
         if now - clock.to_utc(live.last_activity_at) > limit:
+            # Several workers run this: only the one whose UPDATE still finds the session open closes it
+            # and tells the citizen (PostgreSQL re-checks the row after a concurrent commit).
+            taken = session.execute(update(LiveSession).where(LiveSession.id == live.id,
+                                                              LiveSession.status.in_(OPEN_STATES))
+                                    .values(status=CLOSED).execution_options(synchronize_session=False))
+            if taken.rowcount != 1:
+                continue
             _close(session, live, "timeout", "sistem", now, notify=True)
             expired.append(live)
     return expired

@@ -27,6 +27,7 @@ class Settings:
     max_login_failures: int
     lockout_minutes: int
     cookie_secure: bool
+    public_base_url: str = ""  # the back-office as the internet reaches it (QR images in chat)
 
 
 def _default_database_url() -> str:
@@ -51,4 +52,5 @@ def get_settings() -> Settings:
         max_login_failures=int(os.environ.get("STAFF_MAX_LOGIN_FAILURES", "5")),
         lockout_minutes=int(os.environ.get("STAFF_LOCKOUT_MINUTES", "15")),
         cookie_secure=os.environ.get("COOKIE_SECURE", "0") == "1",
+        public_base_url=os.environ.get("PUBLIC_BASE_URL", "").strip().rstrip("/"),
     )

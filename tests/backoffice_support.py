@@ -9,8 +9,10 @@ from __future__ import annotations
 import json
 import re
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Callable
+from urllib.parse import parse_qs, unquote
 
 Reply = Callable[[str, str], list[dict[str, Any]]]
 
@@ -41,12 +43,20 @@ def default_reply(sender: str, message: str) -> list[dict[str, Any]]:
 
 
 class FakeRasa:
-    """`with FakeRasa() as rasa:` -> `rasa.url` to use as RASA_URL, `rasa.requests` received."""
+    """`with FakeRasa() as rasa:` -> `rasa.url` to use as RASA_URL, `rasa.requests` received.
+
+    Like Rasa, it keeps each sender's events (user and bot, with Rasa's event shapes) and serves them
+    at GET /conversations/<id>/tracker; POST /conversations/<id>/trigger_intent appends the office
+    message the worker relays (what the real relay rule utters). `tracker_status` != 200 makes the
+    tracker endpoint fail; `token`, when set, must be given as `?token=` like Rasa's --auth-token."""
 
     def __init__(self, reply: Reply = default_reply, status: int = 200) -> None:
         self.reply = reply
         self.status = status
+        self.tracker_status = 200
+        self.token: str | None = None
         self.requests: list[dict[str, Any]] = []
+        self.events: dict[str, list[dict[str, Any]]] = {}
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -58,13 +68,45 @@ class FakeRasa:
                 except ValueError:
                     body = {"_raw": raw.decode("utf-8", "replace")}
                 fake.requests.append({"path": self.path, "body": body})
-                if self.path != "/webhooks/rest/webhook":
+                path, _, query = self.path.partition("?")
+                if path.startswith("/conversations/") and path.endswith("/trigger_intent"):
+                    if not fake._authorised(query):
+                        self._send(401, {"error": "unauthorised"})
+                        return
+                    sender = unquote(path[len("/conversations/"):-len("/trigger_intent")])
+                    text = str((body.get("entities") or {}).get("office_message", ""))
+                    fake.add_events(sender, [{"event": "user", "text": "EXTERNAL: " + str(body.get("name")),
+                                              "parse_data": {"intent": {"name": body.get("name")}}},
+                                             {"event": "bot", "text": text, "data": {}}])
+                    self._send(200, {"messages": [{"recipient_id": sender, "text": text}]})
+                    return
+                if path != "/webhooks/rest/webhook":
                     self._send(404, {"error": "not found"})
                     return
                 if fake.status != 200:
                     self._send(fake.status, {"error": "fake failure"})
                     return
-                self._send(200, fake.reply(str(body.get("sender", "")), str(body.get("message", ""))))
+                sender, message = str(body.get("sender", "")), str(body.get("message", ""))
+                replies = fake.reply(sender, message)
+                fake.add_events(sender, [{"event": "user", "text": message}] + [
+                    {"event": "bot", "text": r.get("text"),
+                     "data": {k: r[k] for k in ("buttons", "image") if k in r}} for r in replies])
+                self._send(200, replies)
+
+            def do_GET(self) -> None:  # noqa: N802
+                path, _, query = self.path.partition("?")
+                fake.requests.append({"path": self.path, "body": None})
+                if not (path.startswith("/conversations/") and path.endswith("/tracker")):
+                    self._send(404, {"error": "not found"})
+                    return
+                if fake.tracker_status != 200:
+                    self._send(fake.tracker_status, {"error": "fake failure"})
+                    return
+                if not fake._authorised(query):
+                    self._send(401, {"error": "unauthorised"})
+                    return
+                sender = unquote(path[len("/conversations/"):-len("/tracker")])
+                self._send(200, {"sender_id": sender, "events": list(fake.events.get(sender, []))})
 
             def _send(self, status: int, data: Any) -> None:
                 payload = json.dumps(data).encode("utf-8")
@@ -82,6 +124,15 @@ class FakeRasa:
         self._thread = threading.Thread(
             target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
         )
+
+    def _authorised(self, query: str) -> bool:
+        return self.token is None or parse_qs(query).get("token") == [self.token]
+
+    def add_events(self, sender: str, events: list[dict[str, Any]]) -> None:
+        """Append events to the sender's tracker (with increasing timestamps, as Rasa does)."""
+        stored = self.events.setdefault(sender, [])
+        for event in events:
+            stored.append({**event, "timestamp": time.time()})
 
     @property
     def url(self) -> str:

@@ -36,6 +36,7 @@ def office_env(session_dir: Path) -> Iterator[dict[str, str]]:
         "RASA_TOKEN": secrets.token_hex(16),
         "OFFICE_TZ": "Asia/Jakarta",
         "OFFICE_VAR_DIR": str(ROOT / "var"),
+        "MEDIA_DIR": str(session_dir / "media"),  # complaint evidence files (worker writes, back-office serves)
     }
     previous = {k: os.environ.get(k) for k in values}
     os.environ.update(values)

@@ -22,6 +22,7 @@ def defaults() -> dict[str, str]:
         "TRACKER_STORE_URL": f"sqlite:///{var / 'tracker.db'}",
         "BACKOFFICE_PORT": "8000",
         "OFFICE_TZ": "Asia/Jakarta",
+        "REDIS_URL": "",  # set (redis://...) for several Rasa replicas: the Procfile then uses the Redis lock store
     }
 
 

@@ -10,7 +10,9 @@ import httpx
 from worker.complaint_jobs import run_complaint_jobs
 from worker.booking_jobs import run_booking_jobs
 from worker.delivery import deliver_due
+from worker.evidence_jobs import run_evidence_jobs
 from worker.retention import purge_expired
+from worker.survey_jobs import run_survey_jobs
 
 log = logging.getLogger("worker")
 POLL_SECONDS = 2.0
@@ -34,7 +36,9 @@ def main() -> None:
             try:
                 deliver_due(client)
                 run_complaint_jobs(client)
+                run_evidence_jobs(client)
                 run_booking_jobs()
+                run_survey_jobs()
                 if time.monotonic() - last_purge > PURGE_EVERY_SECONDS:
                     purge_expired()
                     last_purge = time.monotonic()

@@ -17,7 +17,9 @@ import smtplib
 from email.message import EmailMessage
 
 import httpx
-from sqlalchemy import select
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from office import clock
 from office.complaints.config import load_config
@@ -78,17 +80,41 @@ def _deliver(client: httpx.Client, note: StaffNotification, code: str, now: dt.d
         note.telegram_sent_at = now
 
 
+CLAIM_LEASE = dt.timedelta(minutes=2)  # > both send timeouts (20 s each); a dead worker's claim is retried after it
+
+
+def _claim(session: Session, note: StaffNotification, now: dt.datetime) -> int | None:
+    """Take `note` for this worker (status 'sending', lease in next_attempt_at); returns the claim's
+    fencing number, or None when another worker was first. `attempts` is the fence: re-taking a claim
+    whose worker died counts that try, so the dead worker's late outcome no longer matches."""
+    fence = note.attempts + 1 if note.status == "sending" else note.attempts
+    done = session.execute(update(StaffNotification)
+                           .where(StaffNotification.id == note.id, StaffNotification.status == note.status,
+                                  StaffNotification.attempts == note.attempts)
+                           .values(status="sending", attempts=fence, next_attempt_at=now + CLAIM_LEASE)
+                           .execution_options(synchronize_session=False))
+    return fence if done.rowcount == 1 else None
+
+
 def send_notifications(client: httpx.Client, limit: int = 20) -> int:
     """Send pending staff notifications whose retry time has come; returns how many were completed.
-    With no channel configured a notification is marked 'skipped' (nothing to retry)."""
+    With no channel configured a notification is marked 'skipped' (nothing to retry).
+    Safe with several workers: each notification is claimed (committed) before it is sent, and the
+    outcome is written only if the claim is still this worker's."""
     sent = 0
     now = clock.utc_now()
     with session_scope() as session:
-        pending = session.scalars(select(StaffNotification).where(StaffNotification.status == "pending")
+        waiting = session.scalars(select(StaffNotification).where(StaffNotification.status.in_(("pending", "sending")))
                                   .order_by(StaffNotification.id).limit(limit * 5)).all()
-        ready = [n for n in pending if n.next_attempt_at is None or clock.to_utc(n.next_attempt_at) <= now][:limit]
-        for note in ready:
+        ready = [n for n in waiting if n.next_attempt_at is None or clock.to_utc(n.next_attempt_at) <= now][:limit]
+        claims = [(note.id, fence) for note in ready if (fence := _claim(session, note, now)) is not None]
+    for note_id, fence in claims:
+        with session_scope() as session:
+            note = session.get(StaffNotification, note_id, with_for_update=True)
+            if note is None or note.status != "sending" or note.attempts != fence:
+                continue
             ticket = session.get(Ticket, note.ticket_id)
+            note.status = "pending"
             try:
                 _deliver(client, note, ticket.code if ticket else "?", now)
             except NotConfigured as exc:
@@ -104,6 +130,7 @@ def send_notifications(client: httpx.Client, limit: int = 20) -> int:
             else:
                 note.status = "sent"
                 note.sent_at = now
+                note.next_attempt_at = None
                 sent += 1
     return sent
 
@@ -111,7 +138,10 @@ def send_notifications(client: httpx.Client, limit: int = 20) -> int:
 def run_complaint_jobs(client: httpx.Client) -> None:
     """One pass: escalate overdue tickets, close idle live hand-offs (the citizen is told through the
     outbox), then send pending staff notifications."""
-    with session_scope() as session:
-        escalate_overdue(session, clock.now())
-        expire_idle(session, clock.now())
+    try:
+        with session_scope() as session:
+            escalate_overdue(session, clock.now())
+            expire_idle(session, clock.now())
+    except IntegrityError:  # another worker escalated the same ticket at the same moment: its pass did the work
+        log.info("escalation done concurrently by another worker; nothing to do")
     send_notifications(client)

@@ -8,17 +8,21 @@ import os
 from sqlalchemy import create_engine, delete, inspect, text
 
 from office import clock
+from office.complaints.evidence import delete_unreferenced
+from office.complaints.retention import purge_closed_tickets
 from office.db import normalise_url, session_scope
 from office.kb.store import UnansweredQuestion
 from office.outbox import OutboxMessage
 from office.profile import load_profile
+from office.survey.service import purge_invitations
 
 log = logging.getLogger("worker.retention")
 
 
 def purge_expired(now: dt.datetime | None = None) -> dict[str, int]:
     """Remove what is past `retention_days`: Rasa's stored conversation events, delivered outbox
-    messages and recorded unanswered questions. Returns the number of rows removed per table."""
+    messages, recorded unanswered questions, and complaints closed that long ago with their evidence
+    files. Returns the number of rows (and files) removed per table."""
     now = now or clock.now()
     cutoff = clock.to_utc(now) - dt.timedelta(days=load_profile().retention_days)
     removed: dict[str, int] = {}
@@ -26,9 +30,15 @@ def purge_expired(now: dt.datetime | None = None) -> dict[str, int]:
         removed["outbox_messages"] = session.execute(
             delete(OutboxMessage).where(OutboxMessage.status != "pending", OutboxMessage.created_at < cutoff)
         ).rowcount or 0
+        # survey invitations hold sender ids; completed responses are anonymous and kept
+        removed["survey_invitation"] = purge_invitations(session, cutoff, now)
         removed["unanswered_questions"] = session.execute(
             delete(UnansweredQuestion).where(UnansweredQuestion.created_at < cutoff)
         ).rowcount or 0
+        removed["complaint_tickets"], evidence_paths = purge_closed_tickets(session, cutoff)
+    if evidence_paths:  # only once the rows are gone for good
+        with session_scope() as session:
+            removed["evidence_files"] = delete_unreferenced(session, evidence_paths)
     tracker_url = os.environ.get("TRACKER_STORE_URL")
     if tracker_url:
         engine = create_engine(normalise_url(tracker_url))

@@ -55,12 +55,13 @@ class BookingResult:
     detail: str = ""  # e.g. the holiday's name
 
 
-def _calendar(calendar: OfficeCalendar | None) -> OfficeCalendar:
+def _calendar(calendar: OfficeCalendar | None, session: Session) -> OfficeCalendar:
+    """The given calendar, else the one in force (profile + back-office holidays) in this session's database."""
     if calendar is not None:
         return calendar
-    from office.profile import load_profile
+    from office.holidays import office_calendar
 
-    return load_profile().calendar
+    return office_calendar(session)
 
 
 def slot_key(service_code: str, day: dt.date, start: dt.time) -> str:
@@ -119,14 +120,14 @@ def slots_on(session: Session, service: BookingService, day: dt.date, now: dt.da
 def free_slots(session: Session, service: BookingService, day: dt.date, now: dt.datetime | None = None,
                calendar: OfficeCalendar | None = None) -> list[SlotInfo]:
     now = now or clock.now()
-    return [s for s in slots_on(session, service, day, now, _calendar(calendar)) if s.free > 0]
+    return [s for s in slots_on(session, service, day, now, _calendar(calendar, session)) if s.free > 0]
 
 
 def open_days(session: Session, service: BookingService, now: dt.datetime | None = None,
               calendar: OfficeCalendar | None = None, count: int = 5) -> list[dt.date]:
     """The next bookable days that still have a free slot (for the date buttons)."""
     now = now or clock.now()
-    cal = _calendar(calendar)
+    cal = _calendar(calendar, session)
     policy = get_policy(session)
     days: list[dt.date] = []
     day = now.date()
@@ -191,14 +192,14 @@ def _insert_booking(session: Session, values: dict) -> Booking:
 
 
 def book(session: Session, service_code: str, day: dt.date, start: dt.time, name: str, phone: str,
-         sender_id: str = "", now: dt.datetime | None = None, calendar: OfficeCalendar | None = None
-         ) -> BookingResult:
+         sender_id: str = "", now: dt.datetime | None = None, calendar: OfficeCalendar | None = None,
+         language: str = "id") -> BookingResult:
     """Book one place, or say why not. Capacity is taken with a conditional UPDATE, so under any
     number of concurrent requests a slot never goes over capacity; "penuh" comes with the nearest
-    free alternatives."""
+    free alternatives. `language` ("id"/"en", from the conversation) is kept for the reminder."""
     now = now or clock.now()
-    cal = _calendar(calendar)
-    lock_for_write(session)
+    lock_for_write(session)  # first: the calendar read below then sits inside the write transaction
+    cal = _calendar(calendar, session)
     service = get_service(session, service_code)
     if service is None or not service.active or not service.booking_needed:
         return BookingResult(False, NOT_OFFERED)
@@ -227,7 +228,8 @@ def book(session: Session, service_code: str, day: dt.date, start: dt.time, name
     try:
         booking = _insert_booking(session, dict(
             service_code=service.code, day=day, start=start, name=clean, phone=phone, sender_id=sender_id or "",
-            status="active", active_key=key, reschedules=0, created_at=stamp, updated_at=stamp))
+            status="active", active_key=key, reschedules=0, created_at=stamp, updated_at=stamp,
+            language="en" if language == "en" else "id"))
     except IntegrityError:
         session.rollback()
         existing = session.scalar(select(Booking).where(Booking.active_key == key))
@@ -261,10 +263,14 @@ def bookings_of(session: Session, sender_id: str = "", phone: str = "", include_
     return list(session.scalars(stmt.order_by(Booking.day, Booking.start)))
 
 
-def can_reschedule(booking: Booking, policy: Policy, today: dt.date) -> str | None:
-    """None when the policy allows moving this booking today, else the reason."""
+def can_reschedule(booking: Booking, policy: Policy, today: dt.date,
+                   calendar: OfficeCalendar | None = None) -> str | None:
+    """None when the policy allows moving this booking today, else the reason. A booking on a day the
+    office has since closed (a holiday added later) may always be moved: the office caused it."""
     if booking.status != "active":
         return NOT_ACTIVE
+    if calendar is not None and booking.day >= today and not calendar.is_working_day(booking.day):
+        return None
     if booking.reschedules >= policy.max_reschedules:
         return RESCHEDULE_LIMIT
     if (booking.day - today).days < policy.reschedule_days_before:
@@ -276,13 +282,13 @@ def reschedule(session: Session, code: str, day: dt.date, start: dt.time, now: d
                calendar: OfficeCalendar | None = None) -> BookingResult:
     """Move a booking to another slot (policy: up to N days before, at most M times), atomically."""
     now = now or clock.now()
-    cal = _calendar(calendar)
-    lock_for_write(session)
+    lock_for_write(session)  # first: the calendar read below then sits inside the write transaction
+    cal = _calendar(calendar, session)
     booking = find_booking(session, code)
     if booking is None:
         return BookingResult(False, NOT_FOUND)
     policy = get_policy(session)
-    reason = can_reschedule(booking, policy, now.date())
+    reason = can_reschedule(booking, policy, now.date(), cal)
     if reason:
         return BookingResult(False, reason, booking=booking, detail=str(policy.reschedule_days_before))
     service = get_service(session, booking.service_code)

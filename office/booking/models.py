@@ -81,6 +81,8 @@ class Booking(Base):
     cancelled_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     checked_in_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     reminder_sent_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    # the citizen's language when booking ("id"/"en"): reminders and notices are written in it
+    language: Mapped[str] = mapped_column(String(2), default="id", server_default="id")
 
 
 class QueueTicket(Base):
@@ -109,6 +111,7 @@ class QueueTicket(Base):
     near_alert_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     transferred_to_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     note: Mapped[str] = mapped_column(Text, default="")
+    language: Mapped[str] = mapped_column(String(2), default="id", server_default="id")  # of the "hampir dipanggil" text
 
     @property
     def label(self) -> str:

@@ -50,12 +50,13 @@ class QueueStatus:
     wait_minutes: int
 
 
-def _calendar(calendar: OfficeCalendar | None) -> OfficeCalendar:
+def _calendar(calendar: OfficeCalendar | None, session: Session) -> OfficeCalendar:
+    """The given calendar, else the one in force (profile + back-office holidays) in this session's database."""
     if calendar is not None:
         return calendar
-    from office.profile import load_profile
+    from office.holidays import office_calendar
 
-    return load_profile().calendar
+    return office_calendar(session)
 
 
 def _office_open_today(calendar: OfficeCalendar, now: dt.datetime) -> bool:
@@ -73,19 +74,21 @@ def walkin_services(session: Session, now: dt.datetime | None = None,
                     calendar: OfficeCalendar | None = None) -> list[BookingService]:
     """The services that give same-day numbers right now (none on weekends, holidays, after closing)."""
     now = now or clock.now()
-    cal = _calendar(calendar)
+    cal = _calendar(calendar, session)
     return [s for s in list_services(session) if _offers_walkin_today(s, cal, now)]
 
 
 def _issue(session: Session, service: BookingService, source: str, now: dt.datetime, sender_id: str = "",
-           booking_id: int | None = None, sort_at: dt.datetime | None = None, note: str = "") -> QueueTicket:
+           booking_id: int | None = None, sort_at: dt.datetime | None = None, note: str = "",
+           language: str = "id") -> QueueTicket:
     day = now.date()
     number = take(session, f"line:{service.line}:{day.isoformat()}", None)
     assert number is not None
     stamp = clock.to_utc(now)
     ticket = QueueTicket(day=day, line=service.line, number=number, service_code=service.code, source=source,
                          booking_id=booking_id, sender_id=sender_id or "", status="waiting", counter="", calls=0,
-                         sort_at=clock.to_utc(sort_at) if sort_at else stamp, issued_at=stamp, note=note)
+                         sort_at=clock.to_utc(sort_at) if sort_at else stamp, issued_at=stamp, note=note,
+                         language="en" if language == "en" else "id")
     session.add(ticket)
     session.flush()
     return ticket
@@ -101,11 +104,12 @@ def open_ticket_of(session: Session, sender_id: str, day: dt.date) -> QueueTicke
 
 
 def take_walkin(session: Session, service_code: str, sender_id: str = "", now: dt.datetime | None = None,
-                calendar: OfficeCalendar | None = None) -> QueueResult:
-    """A same-day number without booking, within the service's daily quota (priority service: line P)."""
+                calendar: OfficeCalendar | None = None, language: str = "id") -> QueueResult:
+    """A same-day number without booking, within the service's daily quota (priority service: line P).
+    `language` is the citizen's ("id"/"en"): the "hampir dipanggil" message is written in it."""
     now = now or clock.now()
-    cal = _calendar(calendar)
-    lock_for_write(session)
+    lock_for_write(session)  # first: the calendar read below then sits inside the write transaction
+    cal = _calendar(calendar, session)
     service = get_service(session, service_code)
     if service is None or not service.active or service.daily_quota < 1:
         return QueueResult(False, NOT_OFFERED)
@@ -118,7 +122,7 @@ def take_walkin(session: Session, service_code: str, sender_id: str = "", now: d
     if take(session, f"walkin:{service.code}:{now.date().isoformat()}", service.daily_quota) is None:
         return QueueResult(False, QUOTA_FULL)
     source = "priority" if service.line == PRIORITY_LINE else "walkin"
-    ticket = _issue(session, service, source, now, sender_id=sender_id)
+    ticket = _issue(session, service, source, now, sender_id=sender_id, language=language)
     send_near_turn_alerts(session, ticket.line, now)
     return QueueResult(True, ticket=ticket)
 
@@ -146,7 +150,8 @@ def check_in(session: Session, code: str, now: dt.datetime | None = None) -> Que
     booking.status = "checked_in"
     booking.active_key = None
     booking.checked_in_at = booking.updated_at = clock.to_utc(now)
-    ticket = _issue(session, service, "booking", now, sender_id=booking.sender_id, booking_id=booking.id)
+    ticket = _issue(session, service, "booking", now, sender_id=booking.sender_id, booking_id=booking.id,
+                    language=booking.language)
     send_near_turn_alerts(session, ticket.line, now)
     return QueueResult(True, ticket=ticket)
 
@@ -214,7 +219,7 @@ def transfer(session: Session, ticket_id: int, service_code: str, now: dt.dateti
     if ticket is None or target is None or ticket.status not in OPEN_STATUSES:
         return None
     new = _issue(session, target, "transfer", now, sender_id=ticket.sender_id, booking_id=ticket.booking_id,
-                 sort_at=ticket.sort_at, note=f"dari {ticket.label}")
+                 sort_at=ticket.sort_at, note=f"dari {ticket.label}", language=ticket.language)
     ticket.status = "transferred"
     ticket.finished_at = clock.to_utc(now)
     ticket.transferred_to_id = new.id
@@ -294,7 +299,7 @@ def send_near_turn_alerts(session: Session, line: str, now: dt.datetime | None =
                                .values(near_alert_at=clock.to_utc(now)),
                                execution_options={"synchronize_session": False})
         if done.rowcount == 1:
-            enqueue(session, ticket.sender_id, "queue_alert", near_turn_text(ticket, position),
+            enqueue(session, ticket.sender_id, "queue_alert", near_turn_text(ticket, position, ticket.language),
                     payload={"ticket": ticket.label})
             sent += 1
     return sent

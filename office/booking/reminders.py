@@ -13,7 +13,12 @@ from office.dates import format_date
 from office.outbox import enqueue
 
 
-def reminder_text(booking: Booking, service_name: str) -> str:
+def reminder_text(booking: Booking, service_name: str, lang: str = "id") -> str:
+    """The day-before reminder, in the language the citizen booked in."""
+    if lang == "en":
+        return (f"Reminder of your visit tomorrow: {service_name}, {format_date(booking.day, 'en')} at "
+                f"{booking.start.strftime('%H.%M')} WIB. Booking code: {booking.code}. Show this code at the counter "
+                f"or the queue kiosk when you arrive. If you cannot come, type \"cancel booking {booking.code}\".")
     return (f"Pengingat kunjungan besok: {service_name}, {format_date(booking.day)} pukul "
             f"{booking.start.strftime('%H.%M')} WIB. Kode booking: {booking.code}. Tunjukkan kode ini di "
             f"loket atau kios antrean saat tiba. Jika berhalangan, ketik \"batal booking {booking.code}\".")
@@ -41,7 +46,8 @@ def send_day_before_reminders(session: Session, now: dt.datetime | None = None) 
             continue
         service = get_service(session, booking.service_code)
         enqueue(session, booking.sender_id, "reminder",
-                reminder_text(booking, service.name if service else booking.service_code),
+                reminder_text(booking, service.label(booking.language) if service else booking.service_code,
+                              booking.language),
                 payload={"booking": booking.code})
         sent += 1
     return sent

@@ -77,6 +77,13 @@ def clean_code(text: str) -> str | None:
     return compact if _CODE_RE.match(compact) else None
 
 
+def code_from_scan(text: str) -> str | None:
+    """The code a kiosk QR scanner typed: the code itself, or a URL whose last path part (or last
+    query value) is the code, e.g. https://kantor.example/booking/ABC234 or ...?kode=ABC234."""
+    last = re.split(r"[/=]", (text or "").strip().rstrip("/"))[-1]
+    return clean_code(last)
+
+
 # Six-letter words that happen to use only code characters; never read them as a code.
 _NOT_CODES = frozenset({"berapa", "status", "change", "dengan", "segera", "tempat", "sampah", "supaya", "karena",
                         "bertanya", "jumpa", "agenda", "semua", "bersama", "tanpa", "sebentar", "server"})

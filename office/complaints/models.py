@@ -90,8 +90,14 @@ class TicketMessage(Base):
     ticket: Mapped[Ticket] = relationship(back_populates="messages")
 
 
+EVIDENCE_STATUSES: tuple[str, ...] = ("pending", "stored", "rejected", "failed")
+EVIDENCE_STATUS_LABELS: dict[str, str] = {"pending": "Menunggu unduhan", "stored": "Tersimpan",
+                                          "rejected": "Ditolak", "failed": "Gagal diunduh"}
+
+
 class TicketEvidence(Base):
-    """Metadata of a photo or document the citizen sent (the file stays with the channel provider)."""
+    """A photo or document the citizen sent: first the provider's reference, then (worker/evidence_jobs.py)
+    the file itself under MEDIA_DIR, named by its SHA-256, with what the download found."""
 
     __tablename__ = "complaint_evidence"
 
@@ -103,8 +109,20 @@ class TicketEvidence(Base):
     provider: Mapped[str | None] = mapped_column(String(32), nullable=True)
     reference: Mapped[str | None] = mapped_column(Text, nullable=True)  # provider URL or file id
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    # pending (to download, maybe after a failed attempt) | stored | rejected (type/size) | failed (gave up)
+    status: Mapped[str] = mapped_column(String(10), default="pending", server_default="pending", index=True)
+    status_reason: Mapped[str | None] = mapped_column(Text, nullable=True)  # shown to officers (Indonesian)
+    sha256: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
+    stored_path: Mapped[str | None] = mapped_column(String(200), nullable=True)  # relative to MEDIA_DIR
+    stored_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    next_attempt_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
     ticket: Mapped[Ticket] = relationship(back_populates="evidence")
+
+    @property
+    def status_label(self) -> str:
+        return EVIDENCE_STATUS_LABELS.get(self.status, self.status)
 
 
 class StaffNotification(Base):

@@ -10,6 +10,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 from typing import Any, Iterable
+from urllib.parse import urlsplit
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
@@ -17,14 +18,16 @@ from sqlalchemy.orm import Session
 
 from office import audit, clock, outbox
 from office.complaints.config import RoutingConfig, is_abusive, load_config, propose_category, route_unit
+from office.complaints.evidence import copy_stored_fields
 from office.complaints.models import (
     MODES, OPEN_STATUSES, STATUS_LABELS, STATUSES, StaffNotification, Ticket, TicketEvidence, TicketMessage,
     TicketSequence,
 )
 from office.dates import format_date
 from office.kb.normalise import tokens
-from office.profile import load_profile
-from office.staff import ADMIN, SUPERVISOR
+from office.holidays import office_calendar
+from office.senders import channel_of
+from office.staff import ADMIN, OFFICER, SUPERVISOR, StaffUser
 
 CODE_RE = re.compile(r"\bADU-(\d{4})-(\d{6})\b", re.IGNORECASE)
 SYSTEM_ACTOR = "sistem"
@@ -71,11 +74,12 @@ def _aware(value: dt.datetime | None) -> dt.datetime | None:
     return clock.to_utc(value) if value is not None else None
 
 
-def sla_deadlines(created: dt.datetime, config: RoutingConfig | None = None) -> tuple[dt.datetime, dt.datetime]:
+def sla_deadlines(created: dt.datetime, config: RoutingConfig | None = None,
+                  session: Session | None = None) -> tuple[dt.datetime, dt.datetime]:
     """(first response due, resolution due): working days on the office calendar (weekends, holidays
     and cuti bersama skipped), at the same local clock time."""
     config = config or load_config()
-    calendar = load_profile().calendar
+    calendar = office_calendar(session)  # holidays as edited in the back-office
     local = created.astimezone(clock.office_tz())
     return (clock.to_utc(calendar.add_working_days(local, config.first_response_days)),
             clock.to_utc(calendar.add_working_days(local, config.resolution_days)))
@@ -84,12 +88,6 @@ def sla_deadlines(created: dt.datetime, config: RoutingConfig | None = None) -> 
 def local_date_text(moment: dt.datetime, lang: str = "id") -> str:
     """'Kamis, 26 Maret 2026' for a stored UTC moment."""
     return format_date(clock.to_utc(moment).astimezone(clock.office_tz()).date(), lang)
-
-
-def channel_of(sender_id: str | None) -> str | None:
-    if not sender_id:
-        return None
-    return sender_id.split(":", 1)[0] if ":" in sender_id else "rest"
 
 
 # ------------------------------------------------------------------------------------------------
@@ -102,10 +100,13 @@ class EvidenceCheck:
 
 
 def evidence_kind(attachment: dict[str, Any]) -> str | None:
-    """'image' or 'pdf' for an accepted attachment type, else None."""
+    """'image' or 'pdf' for an accepted attachment type, else None. Messenger sends a document with
+    no MIME type and no file name, only a CDN URL whose path ends with the name: that counts too
+    (the worker checks the content itself before keeping it)."""
     mime = str(attachment.get("mime_type") or "").lower()
     kind = str(attachment.get("type") or "").lower()
-    if mime == "application/pdf" or (kind == "document" and str(attachment.get("file_name", "")).lower().endswith(".pdf")):
+    name = str(attachment.get("file_name") or urlsplit(str(attachment.get("url") or "")).path).lower()
+    if mime == "application/pdf" or (kind == "document" and name.endswith(".pdf")):
         return "pdf"
     if kind == "image" or mime.startswith("image/"):
         return "image"
@@ -159,7 +160,7 @@ def file_ticket(session: Session, *, description: str, sender_id: str | None, ca
     if category.always_confidential and mode == "biasa":
         mode = "rahasia"
     now = clock.to_utc(now or clock.now())
-    first_due, resolution_due = sla_deadlines(now, config)
+    first_due, resolution_due = sla_deadlines(now, config, session)
     local_year = now.astimezone(clock.office_tz()).year
     abusive = is_abusive(description, config)
     ticket = Ticket(code=next_code(session, local_year), category=category.key,
@@ -313,8 +314,11 @@ def can_see_identity(ticket: Ticket, unit: str | None, config: RoutingConfig | N
 
 
 def inbox(session: Session, role: str, unit: str | None, *, include_closed: bool = False,
-          unit_filter: str | None = None) -> list[Ticket]:
+          unit_filter: str | None = None, assigned_to: str | None = None) -> list[Ticket]:
+    """Tickets a staff member may see (`assigned_to`: only those assigned to that officer)."""
     query = select(Ticket).where(Ticket.merged_into_id.is_(None))
+    if assigned_to:
+        query = query.where(Ticket.assigned_to == assigned_to)
     if role not in (ADMIN, SUPERVISOR):
         query = query.where(Ticket.unit == (unit or "\x00"))
     elif unit_filter:
@@ -428,6 +432,42 @@ def reassign(session: Session, ticket: Ticket, actor: str, unit: str, *, now: dt
                  ip=ip, now=now)
 
 
+def unit_officers(session: Session, unit: str) -> list[StaffUser]:
+    """Active officers of a unit: the people a ticket of that unit can be assigned to."""
+    return list(session.scalars(select(StaffUser).where(StaffUser.unit == unit, StaffUser.role == OFFICER,
+                                                        StaffUser.is_active.is_(True))
+                                .order_by(StaffUser.full_name, StaffUser.username)))
+
+
+def assign_officer(session: Session, ticket: Ticket, actor: str, actor_role: str, actor_unit: str | None,
+                   officer: str, *, now: dt.datetime | None = None, ip: str | None = None) -> StaffUser | None:
+    """Assign the ticket to a named officer of its unit ("" removes the assignment), or reassign it.
+
+    Why these checks: the assignee answers for the ticket, so they must be an active officer of the
+    unit that handles it (a confidential case stays inside its unit); only a supervisor, an
+    administrator or staff of that same unit may hand the work around. Audited with from/to."""
+    if actor_role not in (ADMIN, SUPERVISOR) and (actor_unit or "") != ticket.unit:
+        raise ComplaintError("Hanya petugas unit ini atau supervisor yang dapat menugaskan tiket ini.")
+    if not ticket.is_open:
+        raise ComplaintError("Tiket yang sudah ditutup tidak dapat ditugaskan.")
+    officer = (officer or "").strip()
+    assignee = None
+    if officer:
+        assignee = next((u for u in unit_officers(session, ticket.unit) if u.username == officer), None)
+        if assignee is None:
+            raise ComplaintError(f"Petugas itu bukan petugas aktif unit {ticket.unit}.")
+    old = ticket.assigned_to
+    if old == (assignee.username if assignee else None):
+        return assignee
+    now = clock.to_utc(now or clock.now())
+    ticket.assigned_to = assignee.username if assignee else None
+    ticket.updated_at = now
+    session.flush()
+    audit.record(session, actor, "complaint_assign", target=ticket.code,
+                 detail={"from": old, "to": ticket.assigned_to}, ip=ip, now=now)
+    return assignee
+
+
 def merge(session: Session, duplicate: Ticket, target: Ticket, actor: str, *, now: dt.datetime | None = None,
           ip: str | None = None) -> None:
     """Fold a duplicate into the ticket that carries the case: its messages and evidence are copied,
@@ -440,9 +480,8 @@ def merge(session: Session, duplicate: Ticket, target: Ticket, actor: str, *, no
     for m in duplicate.messages:
         target.messages.append(TicketMessage(author_kind=m.author_kind, author=m.author, text=m.text,
                                              abusive=m.abusive, created_at=m.created_at))
-    for e in duplicate.evidence:
-        target.evidence.append(TicketEvidence(kind=e.kind, mime_type=e.mime_type, size=e.size, provider=e.provider,
-                                              reference=e.reference, created_at=e.created_at))
+    for e in duplicate.evidence:  # the stored file is shared, not downloaded again
+        target.evidence.append(TicketEvidence(**copy_stored_fields(e)))
     target.messages.append(TicketMessage(author_kind="system", author=actor,
                                          text=f"Digabung dari {duplicate.code}.", created_at=now))
     duplicate.merged_into_id = target.id

@@ -52,7 +52,17 @@ def test_greet_english() -> None:
     assert "Law 27/2022" in messages[1]["text"]
 
 
-def test_hours_and_open_on_date() -> None:
+@pytest.fixture()
+def office_db(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A database: opening answers read the holidays in force (profile + back-office edits) from it."""
+    from tests.backoffice_support import create_schema
+
+    url = f"sqlite:///{tmp_path / 'office.db'}"
+    monkeypatch.setenv("DATABASE_URL", url)
+    create_schema(url)
+
+
+def test_hours_and_open_on_date(office_db: None) -> None:
     messages, _ = run(ActionOfficeHours(), tracker("jam buka?", intent="ask_office_hours"))
     assert "Senin, 16 Maret 2026" in messages[0]["text"]
     messages, _ = run(ActionOfficeOpenOnDate(), tracker("tgl 23 maret buka?", intent="ask_open_on_date"))

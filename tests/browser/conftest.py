@@ -107,7 +107,14 @@ def shot() -> Any:
 
 
 @pytest.fixture(scope="module")
-def backoffice_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+def backoffice_extra_env() -> dict[str, str]:
+    """More environment for the module's back-office (override in a test module, e.g. with
+    WEBCHAT_ALLOWED_ORIGINS for a host page served by another fixture)."""
+    return {}
+
+
+@pytest.fixture(scope="module")
+def backoffice_server(tmp_path_factory: pytest.TempPathFactory, backoffice_extra_env: dict[str, str]) -> Iterator[LiveServer]:
     """uvicorn backoffice.app:app in a subprocess, pointed at a fake Rasa and a fresh database."""
     tmp = tmp_path_factory.mktemp("backoffice")
     database_url = f"sqlite:///{tmp / 'office.db'}"
@@ -123,6 +130,7 @@ def backoffice_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live
         "COOKIE_SECURE": "0",
         "BACKOFFICE_URL": f"http://127.0.0.1:{port}",
         "OFFICE_VAR_DIR": str(tmp / "var"),
+        **backoffice_extra_env,
     }
     log = open(tmp / "uvicorn.log", "w")
     process = subprocess.Popen(

@@ -4,7 +4,9 @@ The real client libraries inside Rasa talk to it (twilio's async HTTP client reb
 TWILIO_API_BASE_URL, python-telegram-bot's base_url, the Graph base URL), so the tests exercise the
 same requests production sends. It checks credentials like the real APIs do (401/404 on a wrong token),
 records every call, can be told to fail the next calls with a status, and serves queued Telegram updates
-to getUpdates for the polling script.
+to getUpdates for the polling script. It also holds media a citizen "sent" (`add_media`) and serves its
+bytes the way each provider does: Twilio behind basic auth with a redirect to a CDN path, Telegram
+through getFile and the file URL, Meta at a CDN URL (fail_next("media") fails the next downloads).
 """
 from __future__ import annotations
 
@@ -13,6 +15,7 @@ import email.parser
 import email.policy
 import itertools
 import json
+import secrets
 import threading
 import time
 from dataclasses import dataclass, field
@@ -30,6 +33,15 @@ class Call:
     path: str
     params: dict[str, Any]
     query: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class Raw:
+    """A non-JSON answer: file bytes, or a redirect when `location` is set."""
+
+    data: bytes = b""
+    content_type: str = "application/octet-stream"
+    location: str = ""
 
 
 def _decode_value(value: str) -> Any:
@@ -73,6 +85,7 @@ class FakeProviders:
         self.graph_tokens = set(graph_tokens)
         self.calls: list[Call] = []
         self.updates: list[dict[str, Any]] = []  # served by getUpdates
+        self.media: dict[str, tuple[bytes, str, str]] = {}  # key -> (bytes, content type, Telegram file_path)
         self._failures: dict[str, list[int]] = {}
         self._lock = threading.Lock()
         self._ids = itertools.count(1000)
@@ -108,6 +121,37 @@ class FakeProviders:
         """The next `count` message sends to `provider` answer `status` (getMe etc. stay healthy)."""
         with self._lock:
             self._failures.setdefault(provider, []).extend([status] * count)
+
+    def add_media(self, provider: str, data: bytes, content_type: str, file_name: str = "") -> str:
+        """Keep a file as if a citizen had sent it; returns the reference the provider's webhook carries
+        (Twilio's MediaUrl, Telegram's file_id, Meta's attachment URL)."""
+        key = secrets.token_hex(16)
+        if provider == "twilio":
+            self.media["ME" + key] = (data, content_type, "")
+            return (f"https://api.twilio.com/2010-04-01/Accounts/{self.twilio_sid}/Messages/MM{secrets.token_hex(16)}"
+                    f"/Media/ME{key}")
+        if provider == "telegram":
+            folder = "photos" if content_type.startswith("image/") else "documents"
+            self.media["AgAC" + key] = (data, content_type, f"{folder}/file_{len(self.media)}.bin")
+            return "AgAC" + key
+        if provider == "meta":
+            self.media[key] = (data, content_type, "")
+            # Meta's CDN keeps the sender's file name in the path of a "file" attachment
+            return f"{self.url('meta-cdn')}/v/t59.2708-21/{key}/{file_name or 'image.jpg'}?_nc_cat=1"
+        raise ValueError(provider)
+
+    def downloads(self) -> list[Call]:
+        return [c for c in list(self.calls) if c.provider == "media"]
+
+    def _serve_media(self, key: str, path: str) -> tuple[int, Any]:
+        failure = self._failure("media")
+        self._record(Call("media", "GET", path, {}))
+        if failure:
+            return failure, {"error": "media unavailable"}
+        if key not in self.media:
+            return 404, {"error": "not found"}
+        data, content_type, _ = self.media[key]
+        return 200, Raw(data, content_type)
 
     def reset(self) -> None:
         with self._lock:
@@ -151,6 +195,9 @@ class FakeProviders:
                 params = {k: _decode_value(v) for k, v in query.items()}
         except ValueError:
             return self._reply(handler, 400, {"error": "unparseable body"})
+        if provider in ("twilio-cdn", "meta-cdn") and handler.command == "GET":
+            key = rest.split("/")[-1] if provider == "twilio-cdn" else rest.split("/")[-2]
+            return self._reply(handler, *self._serve_media(key, parts.path))
         route = {"twilio": self._twilio, "telegram": self._telegram, "graph": self._graph}.get(provider)
         if route is None:
             return self._reply(handler, 404, {"error": "unknown provider"})
@@ -159,9 +206,12 @@ class FakeProviders:
 
     @staticmethod
     def _reply(handler: BaseHTTPRequestHandler, status: int, payload: Any) -> None:
-        data = json.dumps(payload).encode()
+        raw = payload if isinstance(payload, Raw) else Raw(json.dumps(payload).encode(), "application/json")
+        data = raw.data
         handler.send_response(status)
-        handler.send_header("Content-Type", "application/json")
+        if raw.location:
+            handler.send_header("Location", raw.location)
+        handler.send_header("Content-Type", raw.content_type)
         handler.send_header("Content-Length", str(len(data)))
         handler.end_headers()
         handler.wfile.write(data)
@@ -180,6 +230,12 @@ class FakeProviders:
         expected = "Basic " + base64.b64encode(f"{self.twilio_sid}:{self.twilio_token}".encode()).decode()
         if handler.headers.get("Authorization") != expected:
             return 401, {"code": 20003, "message": "Authenticate", "status": 401}
+        media_prefix = f"/2010-04-01/Accounts/{self.twilio_sid}/Messages/"
+        if handler.command == "GET" and path.startswith(media_prefix) and "/Media/ME" in path:
+            key = path.rsplit("/", 1)[-1]
+            if key not in self.media:
+                return 404, {"code": 20404, "message": "The requested resource was not found", "status": 404}
+            return 307, Raw(b"", "text/plain", location=f"/twilio-cdn/{key}")  # like Twilio's CDN redirect
         if path != f"/2010-04-01/Accounts/{self.twilio_sid}/Messages.json" or handler.command != "POST":
             return 404, {"code": 20404, "message": "The requested resource was not found", "status": 404}
         failure = self._failure("twilio")
@@ -199,6 +255,11 @@ class FakeProviders:
     def _telegram(self, handler: BaseHTTPRequestHandler, path: str, params: dict[str, Any],
                   query: dict[str, str]) -> tuple[int, Any]:
         prefix = f"/bot{self.telegram_token}/"
+        file_prefix = f"/file/bot{self.telegram_token}/"
+        if path.startswith(file_prefix):
+            wanted = path[len(file_prefix):]
+            key = next((k for k, (_d, _c, fp) in self.media.items() if fp and fp == wanted), "")
+            return self._serve_media(key, "/telegram/file/bot<token>/" + wanted)
         if not path.startswith(prefix):
             return 404, {"ok": False, "error_code": 404, "description": "Not Found"}
         method = path[len(prefix):]
@@ -227,6 +288,13 @@ class FakeProviders:
             if params.get("reply_markup"):
                 message["reply_markup"] = params["reply_markup"]
             return 200, {"ok": True, "result": message}
+        if method == "getFile":
+            file_id = str(params.get("file_id") or "")
+            if file_id not in self.media or not self.media[file_id][2]:
+                return 400, {"ok": False, "error_code": 400, "description": "Bad Request: invalid file_id"}
+            data, _type, file_path = self.media[file_id]
+            return 200, {"ok": True, "result": {"file_id": file_id, "file_unique_id": file_id[-12:],
+                                                "file_size": len(data), "file_path": file_path}}
         if method in ("answerCallbackQuery", "setWebhook", "deleteWebhook"):
             return 200, {"ok": True, "result": True}
         if method == "getWebhookInfo":

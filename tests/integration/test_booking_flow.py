@@ -117,3 +117,28 @@ def test_walkin_number_status_and_near_turn_message(chat, rasa_server: str, offi
                         params={"token": office_env["RASA_TOKEN"]}, timeout=30).json()
     bot_texts = [e.get("text") or "" for e in tracker["events"] if e.get("event") == "bot"]
     assert any("Nomor Anda hampir dipanggil: C-006" in t for t in bot_texts)
+
+
+def test_an_office_message_mid_form_is_shown_and_never_taken_as_the_answer(
+        chat, rasa_server: str, office_env: dict[str, str]) -> None:
+    """A reminder or officer reply that arrives while the citizen is filling the booking form is relayed,
+    the form asks its question again, and the message text is not stored as the citizen's answer."""
+    sender = _id("web")
+    chat(sender, "mau booking")
+    chat(sender, "ITK")
+    chat(sender, "besok")
+    chat(sender, "10:00")  # the form now asks for the name
+    text = "Balasan petugas: pengaduan Bapak/Ibu sedang kami proses."
+    response = httpx.post(f"{rasa_server}/conversations/{sender}/trigger_intent",
+                          params={"token": office_env["RASA_TOKEN"], "output_channel": "latest"},
+                          json={"name": "EXTERNAL_office_message",
+                                "entities": {"office_message": text, "message_kind": "officer_reply"}},
+                          timeout=60)
+    response.raise_for_status()
+    tracker = response.json()["tracker"]
+    bot_texts = [e.get("text") or "" for e in tracker["events"] if e.get("event") == "bot"]
+    assert text in bot_texts
+    assert tracker["slots"].get("booking_name") in (None, "")
+    assert tracker["active_loop"].get("name") == "booking_form"
+    reply = chat(sender, "Budi Santoso")
+    assert "Nomor HP" in texts(reply)

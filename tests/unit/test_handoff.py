@@ -58,8 +58,8 @@ def test_round_trip_and_timeout(url: str) -> None:
     assert "tidak ada pesan" in _outbox(url)[-1][2]
 
 
-def test_closed_hours_answer_names_the_next_opening() -> None:
-    from actions.handoff import closed_hours_text
+def test_closed_hours_answer_names_the_next_opening(url: str) -> None:
+    from actions.handoff import closed_hours_text  # the calendar in force is read from the database
 
     text = closed_hours_text(dt.datetime(2026, 3, 18, 10, 0, tzinfo=WIB), "id")  # Nyepi closure
     assert "Rabu, 25 Maret 2026" in text and "pengaduan" in text
