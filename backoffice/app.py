@@ -27,6 +27,8 @@ from backoffice import routes_audit, routes_auth, routes_chat, routes_handoff, r
 from backoffice import routes_kb
 from backoffice import routes_dashboard
 from backoffice import routes_holidays, routes_qr
+from backoffice import routes_privacy
+from backoffice import routes_outbox
 from backoffice.auth import LoginRequired, PasswordChangeRequired, clear_session_cookie, current_staff, login_url
 from backoffice.csrf import CSRFError
 from backoffice.templating import render
@@ -245,6 +247,8 @@ def create_app() -> FastAPI:
     app.include_router(routes_dashboard.router)
     app.include_router(routes_holidays.router)
     app.include_router(routes_qr.router)
+    app.include_router(routes_privacy.router)
+    app.include_router(routes_outbox.router)
 
     @app.get("/healthz")
     async def healthz() -> Response:

@@ -24,6 +24,8 @@ NAV_ITEMS: list[NavItem] = [
     NavItem("Obrolan langsung", "/staff/live", (OFFICER, SUPERVISOR, ADMIN), "Warga yang meminta bicara dengan petugas."),
     NavItem("Pengguna", "/staff/users", (ADMIN,), "Tambah akun petugas, atur peran, unit dan kata sandi."),
     NavItem("Jejak audit", "/staff/audit", (ADMIN, SUPERVISOR), "Siapa melakukan apa dan kapan."),
+    NavItem("Perlindungan data", "/staff/data-protection", (ADMIN, SUPERVISOR), "Permintaan warga atas datanya, masa simpan, pembersihan data."),
+    NavItem("Pengiriman gagal", "/staff/outbox", (ADMIN, SUPERVISOR), "Pesan kantor yang gagal terkirim ke warga; kirim ulang."),
     NavItem("Loket antrean", "/staff/queue", (COUNTER, SUPERVISOR, ADMIN), "Panggil nomor, layani, alihkan; booking hari ini."),
     NavItem("Kios antrean", "/staff/kiosk", (COUNTER, SUPERVISOR, ADMIN), "Ambil nomor atau check-in dengan kode booking."),
     NavItem("Layanan & kuota", "/staff/queue/settings", (ADMIN,), "Layanan, kapasitas slot, kuota, aturan booking."),

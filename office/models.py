@@ -7,3 +7,4 @@ from office.complaints import models as complaint_models  # noqa: F401
 from office import handoff  # noqa: F401
 from office.survey import models as survey_models  # noqa: F401
 from office import holidays  # noqa: F401
+from office import privacy_requests, retention  # noqa: F401

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import secrets
 from typing import Any
 
@@ -25,6 +26,8 @@ from office.db import Base
 
 MAX_ATTEMPTS = 8
 CLAIM_LEASE = dt.timedelta(minutes=2)  # > the 30 s delivery timeout; a dead worker's claim is retried after this
+# Staff are shown a message still undelivered this long after it was due (the worker is down or Rasa refuses it).
+STUCK_AFTER = dt.timedelta(minutes=30)
 
 
 class OutboxMessage(Base):
@@ -65,8 +68,15 @@ def due(session: Session, now: dt.datetime, limit: int = 20) -> list[OutboxMessa
     return [m for m in rows if clock.to_utc(m.not_before) <= clock.to_utc(now)][:limit]
 
 
+def claim_lease() -> dt.timedelta:
+    """CLAIM_LEASE, or OUTBOX_CLAIM_LEASE_SECONDS when set: fault tests shorten it to see a killed
+    worker's claims retried within seconds; in production keep it above the 30 s delivery timeout."""
+    raw = os.environ.get("OUTBOX_CLAIM_LEASE_SECONDS", "").strip()
+    return dt.timedelta(seconds=float(raw)) if raw else CLAIM_LEASE
+
+
 def claim_due(session: Session, now: dt.datetime, worker: str, limit: int = 20,
-              lease: dt.timedelta = CLAIM_LEASE) -> list[OutboxMessage]:
+              lease: dt.timedelta | None = None) -> list[OutboxMessage]:
     """Claim up to `limit` due messages for `worker` and commit, so no other worker sends them.
 
     Candidates are due pending messages and messages whose claim lease ran out (their worker died).
@@ -75,6 +85,7 @@ def claim_due(session: Session, now: dt.datetime, worker: str, limit: int = 20,
     SQLite (one writer at a time) and PostgreSQL (the second UPDATE re-checks the row after the first
     commits) alike. Returns the claimed messages; `message.claimed_by` is this claim's token."""
     now_utc = clock.to_utc(now)
+    lease = lease if lease is not None else claim_lease()
     stale = session.scalars(select(OutboxMessage).where(OutboxMessage.status == "sending")
                             .order_by(OutboxMessage.claimed_until).limit(limit)).all()
     candidates = [m for m in stale if m.claimed_until is None or clock.to_utc(m.claimed_until) <= now_utc]
@@ -125,3 +136,38 @@ def mark_failed(message: OutboxMessage, error: str, now: dt.datetime) -> None:
         message.status = "failed"
         return
     message.not_before = clock.to_utc(now) + dt.timedelta(seconds=30 * 2 ** (message.attempts - 1))
+
+
+def undelivered(session: Session, now: dt.datetime, stuck_after: dt.timedelta = STUCK_AFTER,
+                limit: int = 200) -> list[OutboxMessage]:
+    """What staff must look at, newest first: messages the worker gave up on (failed), and messages
+    still not sent `stuck_after` past their due time (retrying, or no worker running). A reminder
+    scheduled for tomorrow is not listed: it is not late."""
+    cutoff = clock.to_utc(now) - stuck_after
+    rows = session.scalars(select(OutboxMessage)
+                           .where(OutboxMessage.status.in_(["failed", "pending", "sending"]))
+                           .order_by(OutboxMessage.id.desc()).limit(limit * 5)).all()
+
+    def late(message: OutboxMessage) -> bool:
+        due_at = clock.to_utc(message.created_at if message.attempts else message.not_before)
+        return due_at <= cutoff
+
+    return [m for m in rows if m.status == "failed" or late(m)][:limit]
+
+
+def requeue(session: Session, message_id: int, now: dt.datetime) -> OutboxMessage | None:
+    """Send a failed or stuck message again from a fresh start (pending, no attempts, due now), e.g.
+    after the provider outage is over. None when there is nothing to requeue: a sent message is
+    never sent twice, and one a worker holds right now (an unexpired claim) is left to that worker."""
+    message = session.get(OutboxMessage, message_id, with_for_update=True, populate_existing=True)
+    if message is None or message.status == "sent":
+        return None
+    now_utc = clock.to_utc(now)
+    if message.status == "sending" and message.claimed_until and clock.to_utc(message.claimed_until) > now_utc:
+        return None
+    message.status = "pending"
+    message.attempts = 0
+    message.not_before = now_utc
+    message.claimed_by = None
+    message.claimed_until = None
+    return message

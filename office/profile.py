@@ -36,6 +36,8 @@ class OfficeProfile:
     services: tuple[str, ...]
     holidays: tuple[Holiday, ...]
     source_path: Path = field(default=Path("office/profile.yml"), compare=False)
+    # optional days per kind of data (office/retention.py lists the kinds); a kind not given uses retention_days
+    retention_by_kind: dict[str, int] = field(default_factory=dict, compare=False)
 
     @property
     def calendar(self) -> OfficeCalendar:
@@ -54,6 +56,24 @@ def _positive_int(value: object, key: str, source: Path) -> int:
     if number <= 0:
         raise ProfileError(f"{source}: '{key}' must be positive")
     return number
+
+
+def _retention_by_kind(value: object, source: Path) -> dict[str, int]:
+    """The optional `retention:` mapping (kind -> days); unknown kinds are refused so a typo is not
+    silently ignored (the office would keep data longer than it decided)."""
+    from office.retention import RETENTION_KINDS
+
+    if value in (None, ""):
+        return {}
+    if not isinstance(value, dict):
+        raise ProfileError(f"{source}: 'retention' must map kinds of data to days")
+    result = {}
+    for kind, days in value.items():
+        if kind not in RETENTION_KINDS:
+            raise ProfileError(f"{source}: 'retention.{kind}' is not a kind of data; use one of "
+                               f"{', '.join(RETENTION_KINDS)}")
+        result[str(kind)] = _positive_int(days, f"retention.{kind}", source)
+    return result
 
 
 def parse_profile(data: dict, source: Path) -> OfficeProfile:
@@ -92,6 +112,7 @@ def parse_profile(data: dict, source: Path) -> OfficeProfile:
         services=tuple(str(s) for s in data.get("services") or ()),
         holidays=tuple(sorted(holidays, key=lambda h: h.date)),
         source_path=source,
+        retention_by_kind=_retention_by_kind(data.get("retention"), source),
     )
 
 

@@ -72,7 +72,8 @@ def action_server(office_env: dict[str, str], session_dir: Path) -> Iterator[str
     port = free_port()
     env = base_env({**office_env, "SANIC_HOST": "127.0.0.1", "OFFICE_NOW": TEST_NOW, "KB_WARM_UP": "1"})
     log = session_dir / "actions.log"
-    proc = start([str(ROOT / ".venv/bin/python"), "-m", "rasa_sdk", "--actions", "actions", "--port", str(port)],
+    proc = start([str(ROOT / ".venv/bin/python"), "-m", "rasa_sdk", "--actions", "actions",
+                  "--endpoints", "bot/endpoints.yml", "--port", str(port)],
                  env, log)
     try:
         wait_http(f"http://127.0.0.1:{port}/health", proc, log, timeout=180, ok=lambda r: r.status_code == 200)

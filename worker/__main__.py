@@ -11,6 +11,7 @@ from worker.complaint_jobs import run_complaint_jobs
 from worker.booking_jobs import run_booking_jobs
 from worker.delivery import deliver_due
 from worker.evidence_jobs import run_evidence_jobs
+from worker.privacy_jobs import run_privacy_jobs
 from worker.retention import purge_expired
 from worker.survey_jobs import run_survey_jobs
 
@@ -39,6 +40,7 @@ def main() -> None:
                 run_evidence_jobs(client)
                 run_booking_jobs()
                 run_survey_jobs()
+                run_privacy_jobs(client)
                 if time.monotonic() - last_purge > PURGE_EVERY_SECONDS:
                     purge_expired()
                     last_purge = time.monotonic()

@@ -29,7 +29,10 @@ def deliver(message: OutboxMessage, client: httpx.Client) -> None:
     url = f"{settings.rasa_url}/conversations/{quote(message.sender_id, safe=':+')}/trigger_intent"
     body = {"name": INTENT_BY_KIND.get(message.kind, RELAY_INTENT),
             "entities": {"office_message": message.text, "message_kind": message.kind,
-                         **json.loads(message.payload or "{}")}}
+                         **json.loads(message.payload or "{}"),
+                         # a worker killed after Rasa accepted but before recording it resends the message
+                         # after its claim lease; the relay action skips an outbox_id it already showed
+                         "outbox_id": str(message.id)}}
     response = client.post(url, params={"output_channel": message.output_channel, "token": settings.rasa_token},
                            json=body, timeout=30)
     response.raise_for_status()
@@ -46,9 +49,9 @@ def deliver_due(client: httpx.Client, limit: int = 20) -> int:
         try:
             deliver(message, client)
         except (httpx.HTTPError, ValueError) as exc:
-            error = str(exc) or exc.__class__.__name__
+            error = mask_personal_data(str(exc) or exc.__class__.__name__)  # the URL holds the sender id
             log.warning("outbox %s to %s failed (attempt %s): %s", message.id,
-                        mask_personal_data(message.sender_id), message.attempts + 1, exc)
+                        mask_personal_data(message.sender_id), message.attempts + 1, error)
         with session_scope() as session:
             if not finish_claim(session, message.id, message.claimed_by or "", error, clock.now()):
                 log.warning("outbox %s: claim expired during delivery; another worker took it", message.id)

@@ -9,7 +9,7 @@ import pytest
 from office import clock
 from office.db import session_scope
 from office.outbox import OutboxMessage, enqueue
-from worker.delivery import deliver_due
+from worker.delivery import deliver, deliver_due
 
 
 def _bot_texts(rasa_server: str, token: str, sender: str) -> list[str]:
@@ -44,3 +44,22 @@ def test_rasa_down_keeps_the_message_for_a_retry(office_env: dict[str, str], mon
         message = session.query(OutboxMessage).filter_by(sender_id=sender).one()
         assert message.status == "pending" and message.attempts == 1 and message.last_error
         assert clock.to_utc(message.not_before) > clock.utc_now()
+
+
+def test_a_message_delivered_twice_is_shown_once(chat, rasa_server: str, office_env: dict[str, str],
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """A worker that dies after Rasa accepted a message but before recording it leaves the claim to run out;
+    the next worker sends it again. The relay action recognises the outbox id and shows it only once."""
+    monkeypatch.setenv("RASA_URL", rasa_server)
+    sender = f"web:{uuid.uuid4().hex[:12]}"
+    chat(sender, "halo")
+    text = "Pengingat: kunjungan Bapak/Ibu besok pukul 09.00 WIB."
+    with session_scope() as session:
+        message = enqueue(session, sender, "reminder", text)
+        session.flush()
+        message_id = message.id
+    with httpx.Client() as client, session_scope() as session:
+        message = session.get(OutboxMessage, message_id)
+        deliver(message, client)
+        deliver(message, client)  # the same row again, as after a crashed worker's lease ran out
+    assert _bot_texts(rasa_server, office_env["RASA_TOKEN"], sender).count(text) == 1

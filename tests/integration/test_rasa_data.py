@@ -9,7 +9,9 @@ import pytest
 from tests.servers import ROOT, base_env
 
 RASA = str(ROOT / ".venv-rasa" / "bin" / "rasa")
-ALLOWED_WARNINGS = ("EXTERNAL_office_message", "EXTERNAL_survey_invite")  # sent by the worker via trigger_intent, never typed
+ALLOWED_WARNINGS = ("EXTERNAL_office_message", "EXTERNAL_survey_invite",  # sent by the worker via trigger_intent, never typed
+                    # the privacy buttons' payloads: erasing must never follow from a guessed typed message
+                    "'privacy_export'", "'privacy_erase'", "'privacy_erase_confirm'", "'privacy_keep'")
 
 
 def test_rasa_data_validate() -> None:

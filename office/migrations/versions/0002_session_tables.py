@@ -2,7 +2,7 @@
 
 Revision ID: 0002
 Revises: 0001
-Create Date: 2026-11-29 18:11:37.790477
+Create Date: 2026-11-29 18:29:38.166707
 """
 from alembic import op
 import sqlalchemy as sa
@@ -43,6 +43,36 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('office_holiday', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_office_holiday_year'), ['year'], unique=False)
+
+    op.create_table('privacy_request',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=8), nullable=False),
+    sa.Column('sender_hash', sa.String(length=64), nullable=False),
+    sa.Column('requested_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('done_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('summary', sa.JSON(), nullable=False),
+    sa.Column('tracker_status', sa.String(length=8), nullable=False),
+    sa.Column('pending_sender_id', sa.String(length=255), nullable=True),
+    sa.Column('attempts', sa.Integer(), nullable=False),
+    sa.Column('next_attempt_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('last_error', sa.Text(), nullable=True),
+    sa.Column('tracker_done_at', sa.DateTime(timezone=True), nullable=True),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('privacy_request', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_privacy_request_kind'), ['kind'], unique=False)
+        batch_op.create_index(batch_op.f('ix_privacy_request_requested_at'), ['requested_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_privacy_request_sender_hash'), ['sender_hash'], unique=False)
+        batch_op.create_index(batch_op.f('ix_privacy_request_tracker_status'), ['tracker_status'], unique=False)
+
+    op.create_table('retention_purge_run',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('ran_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('removed', sa.JSON(), nullable=False),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('retention_purge_run', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_retention_purge_run_ran_at'), ['ran_at'], unique=False)
 
     op.create_table('survey_invitation',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -156,6 +186,17 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_survey_invitation_event_kind'))
 
     op.drop_table('survey_invitation')
+    with op.batch_alter_table('retention_purge_run', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_retention_purge_run_ran_at'))
+
+    op.drop_table('retention_purge_run')
+    with op.batch_alter_table('privacy_request', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_privacy_request_tracker_status'))
+        batch_op.drop_index(batch_op.f('ix_privacy_request_sender_hash'))
+        batch_op.drop_index(batch_op.f('ix_privacy_request_requested_at'))
+        batch_op.drop_index(batch_op.f('ix_privacy_request_kind'))
+
+    op.drop_table('privacy_request')
     with op.batch_alter_table('office_holiday', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_office_holiday_year'))
 
