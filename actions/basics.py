@@ -14,8 +14,13 @@ from office.profile import load_profile
 
 
 def _salutation(hour: int, lang: str) -> str:
+    """The greeting for the office's local hour; before 04.00 it is still night ("malam"), not morning."""
     if lang == "en":
+        if hour < 4:
+            return "Good evening"
         return "Good morning" if hour < 12 else "Good afternoon" if hour < 18 else "Good evening"
+    if hour < 4:
+        return "Selamat malam"
     if hour < 11:
         return "Selamat pagi"
     if hour < 15:

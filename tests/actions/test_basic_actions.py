@@ -109,3 +109,14 @@ def test_knowledge_answer_sets_topic_and_declines_honestly(office_env: dict[str,
     with session_scope() as session:
         assert session.query(UnansweredQuestion).filter(
             UnansweredQuestion.text.like("%liga inggris%")).count() == 1
+
+
+@pytest.mark.parametrize("hour,lang,expected", [
+    (1, "id", "Selamat malam"), (4, "id", "Selamat pagi"), (10, "id", "Selamat pagi"), (11, "id", "Selamat siang"),
+    (15, "id", "Selamat sore"), (18, "id", "Selamat malam"), (2, "en", "Good evening"), (9, "en", "Good morning"),
+    (13, "en", "Good afternoon"), (20, "en", "Good evening"),
+])
+def test_salutation_follows_the_local_hour(hour: int, lang: str, expected: str) -> None:
+    from actions.basics import _salutation
+
+    assert _salutation(hour, lang) == expected
