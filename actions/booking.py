@@ -34,6 +34,7 @@ from office.kb.search import get_knowledge_base
 from office.booking.qr import booking_qr_url
 from office.holidays import office_calendar
 from office.profile import load_profile
+from office.bilingual import text_for as _t
 
 FORM_SLOTS = ("booking_service", "booking_date", "booking_time", "booking_name", "booking_phone", "booking_confirm",
               "booking_code", "reschedule_code")
@@ -41,10 +42,6 @@ MAX_TIME_BUTTONS = 12
 QUESTION_CONFIDENCE = 0.75
 YES = {"ya", "iya", "y", "yes", "ok", "oke", "benar", "betul", "setuju", "lanjut", "konfirmasi", "sudah benar"}
 CHANGE = {"ubah", "ganti", "change", "edit", "koreksi", "salah"}
-
-
-def _t(lang: str, id_text: str, en_text: str) -> str:
-    return en_text if lang == "en" else id_text
 
 
 def _hhmm(value: dt.time) -> str:

@@ -23,6 +23,7 @@ from office.complaints.service import (
 from office.db import session_scope
 from office.profile import load_profile
 from office.senders import channel_of
+from office.bilingual import text_for as _t
 
 FORM_SLOTS = ("complaint_description", "complaint_duplicate_of", "complaint_duplicate_choice",
               "complaint_proposed_category", "complaint_category", "complaint_when_where", "complaint_evidence",
@@ -32,10 +33,6 @@ YES = {"ya", "iya", "yes", "y", "benar", "betul", "ok", "oke", "sudah benar", "y
 SKIP = {"lewati", "skip", "tidak ada", "tidak", "ga ada", "gak ada", "nggak ada", "no", "none", "tidak tahu", "-"}
 MIN_DESCRIPTION = 10
 ATTACHMENTS_MARK = "__attachments__"
-
-
-def _t(lang: str, id_text: str, en_text: str) -> str:
-    return en_text if lang == "en" else id_text
 
 
 def _text(tracker: Tracker) -> str:

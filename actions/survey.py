@@ -25,6 +25,7 @@ from office.survey import service as sv
 from office.survey.messages import invite_buttons, invite_text
 from office.survey.models import SurveyInvitation
 from office.survey.questions import parse_score
+from office.bilingual import text_for as _t
 
 FORM = "survey_form"
 SLOT = "survey_input"
@@ -37,10 +38,6 @@ NO_COMMENT_WORDS = {"tidak ada", "tidak ada komentar", "tidak", "ga ada", "gak a
                     "sudah cukup", "tidak ada, terima kasih", "tidak ada terima kasih"}
 PAUSE_INTENTS = {"cancel", "survey_later"}
 QUESTION_CONFIDENCE = 0.75
-
-
-def _t(lang: str, id_text: str, en_text: str) -> str:
-    return en_text if lang == "en" else id_text
 
 
 def _text(tracker: Tracker) -> str:

@@ -12,13 +12,10 @@ from office.booking.catalogue import get_service
 from office.complaints.models import STATUS_LABELS, STATUS_LABELS_EN
 from office.dates import format_date
 from office.privacy_requests import EXPORT_LIMIT, ErasureResult, Holdings
+from office.bilingual import text_for as _t
 
 BOOKING_STATUS = {"active": ("Aktif", "Active"), "checked_in": ("Sudah hadir", "Checked in"),
                   "cancelled": ("Dibatalkan", "Cancelled")}
-
-
-def _t(lang: str, id_text: str, en_text: str) -> str:
-    return en_text if lang == "en" else id_text
 
 
 def info_text(found: Holdings, conversation_days: int, lang: str = "id") -> str:

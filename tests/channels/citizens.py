@@ -7,6 +7,7 @@ Meta's numbered fallback above 13 buttons), found by the title the citizen sees.
 """
 from __future__ import annotations
 
+import abc
 import re
 import secrets
 import time
@@ -36,7 +37,7 @@ def numbered_buttons(text: str) -> list[tuple[str, Any]]:
     return [(title.strip(), digit) for digit, title in _NUMBERED.findall(text)]
 
 
-class Citizen:
+class Citizen(abc.ABC):
     """Base: `say`, `press`, `send_photo`; `last` holds the bot's answer to the latest turn."""
 
     channel = ""
@@ -48,17 +49,21 @@ class Citizen:
         self.sender_id = ""
 
     # what subclasses provide ------------------------------------------------------------------
+    @abc.abstractmethod
     def _mine(self, call: Call) -> bool:
-        raise NotImplementedError
+        """Provided by each channel's citizen."""
 
+    @abc.abstractmethod
     def _bubble(self, call: Call) -> Optional[Bubble]:
-        raise NotImplementedError
+        """Provided by each channel's citizen."""
 
+    @abc.abstractmethod
     def _post_text(self, text: str) -> Any:
-        raise NotImplementedError
+        """Provided by each channel's citizen."""
 
+    @abc.abstractmethod
     def _post_press(self, title: str, token: Any) -> Any:
-        raise NotImplementedError
+        """Provided by each channel's citizen."""
 
     # the conversation -------------------------------------------------------------------------
     def _turn(self, post: Callable[[], Any]) -> list[Bubble]:
