@@ -30,8 +30,14 @@ DB_DOWN_TEXT = {
 }
 
 
+# SQLite reports schema mistakes as OperationalError too: those are bugs (e.g. a missing migration), not outages.
+_SCHEMA_ERRORS = ("no such table", "no such column", "syntax error", "has no column")
+
+
 def _is_outage(exc: BaseException) -> bool:
-    """Connection-level failures only; a bug (a wrong query, a constraint) must still surface."""
+    """Connection-level failures only; a bug (a wrong query, a constraint, a missing table) must still surface."""
+    if isinstance(exc, OperationalError) and any(m in str(exc.orig).lower() for m in _SCHEMA_ERRORS):
+        return False
     return isinstance(exc, (OperationalError, PoolTimeout)) or (
         isinstance(exc, DBAPIError) and bool(exc.connection_invalidated))
 

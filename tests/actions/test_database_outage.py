@@ -55,6 +55,17 @@ def test_a_programming_error_is_not_hidden_as_an_outage(monkeypatch: pytest.Monk
         _run(ab.ActionBookingCheck(), "cek booking ABC234")
 
 
+def test_a_missing_table_is_a_bug_not_an_outage(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """SQLite reports a schema mistake (a migration not applied) as OperationalError as well: it must surface,
+    not be answered as if the database were down."""
+    from sqlalchemy.exc import OperationalError
+
+    monkeypatch.setenv("OFFICE_NOW", "2026-03-16T09:30:00")
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'empty.db'}")  # reachable, but no tables
+    with pytest.raises(OperationalError, match="no such table"):
+        _run(ab.ActionBookingCheck(), "cek booking ABC234")
+
+
 def test_every_action_and_form_validation_is_guarded() -> None:
     from rasa_sdk import Action
     from rasa_sdk.utils import all_subclasses
