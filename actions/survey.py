@@ -18,7 +18,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 import office.models  # noqa: F401,I001  (every table mapped before the KB warm-up thread queries)
-from actions.common import language_of
+from actions.common import already_delivered, language_of
 from office.dates import format_date
 from office.db import session_scope
 from office.survey import service as sv
@@ -113,6 +113,8 @@ class ActionSurveyInvite(Action):
         return "action_survey_invite"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[EventType]:
+        if already_delivered(tracker):  # the worker re-sent it after a crash: show it once
+            return []
         lang = language_of(tracker)
         key = _entity(tracker, "survey_event")
         with session_scope() as session:

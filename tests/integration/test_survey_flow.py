@@ -160,3 +160,25 @@ def test_closed_complaint_invitation_names_the_code_and_can_be_declined(chat, ra
         invitation = s.scalar(select(SurveyInvitation).where(SurveyInvitation.event_key == f"complaint:{code}"))
         assert invitation.status == "declined" and invitation.sender_id is None
         assert s.scalar(select(SurveyResponse).where(SurveyResponse.invitation_id == invitation.id)) is None
+
+
+def test_an_invitation_delivered_twice_is_shown_once(chat, rasa_server: str, office_env: dict,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """The worker delivers at least once (a crashed worker's claim is retried after its lease): the same
+    invitation arriving again is not shown a second time."""
+    from office.outbox import OutboxMessage
+    from worker.delivery import deliver
+
+    sender = f"web:{uuid.uuid4().hex[:10]}"
+    _served_visit(chat, sender)
+    _run_worker(rasa_server, monkeypatch)
+    invitations = [e for e in _bot_events(rasa_server, office_env["RASA_TOKEN"], sender)
+                   if "Survei Kepuasan Masyarakat" in (e.get("text") or "")]
+    assert len(invitations) == 1
+    with session_scope() as s, httpx.Client() as client:
+        message = s.scalar(select(OutboxMessage).where(OutboxMessage.sender_id == sender,
+                                                       OutboxMessage.kind == "survey_invite"))
+        deliver(message, client)  # the same row once more
+    invitations = [e for e in _bot_events(rasa_server, office_env["RASA_TOKEN"], sender)
+                   if "Survei Kepuasan Masyarakat" in (e.get("text") or "")]
+    assert len(invitations) == 1
