@@ -21,6 +21,7 @@ from rasa_sdk.types import DomainDict
 # or that thread configures the mappers halfway through another module's import and all queries fail.
 import office.models  # noqa: F401,I001
 from actions.common import language_of, menu_buttons
+from actions.consent import ConsentFormValidation, consent_refused, consent_reset_events
 from actions.knowledge import answer_text
 from office import clock
 from office.booking import bookings as bk
@@ -408,7 +409,9 @@ class _DateTimeValidation:
         return {"booking_time": chosen.start.strftime("%H:%M")}
 
 
-class ValidateBookingForm(_DateTimeValidation, FormValidationAction):
+class ValidateBookingForm(ConsentFormValidation, _DateTimeValidation, FormValidationAction):
+    consent_purpose = "booking"
+
     def name(self) -> str:
         return "validate_booking_form"
 
@@ -523,6 +526,8 @@ class ActionBookingSubmit(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[EventType]:
         lang = language_of(tracker)
+        if consent_refused(tracker):  # the refusal was explained; nothing was stored
+            return [*_reset(), *consent_reset_events()]
         code = tracker.get_slot("booking_code")
         if not code:
             dispatcher.utter_message(response="utter_menu")
@@ -573,7 +578,7 @@ class ActionBookingFormCancel(Action):
             text = _t(lang, "Baik, booking dibatalkan. Tidak ada data yang disimpan.",
                       "All right, the booking was cancelled. Nothing was saved.")
         dispatcher.utter_message(text=text, buttons=menu_buttons(lang))
-        return [ActiveLoop(None), SlotSet("requested_slot", None), *_reset()]
+        return [ActiveLoop(None), SlotSet("requested_slot", None), *_reset(), *consent_reset_events()]
 
 
 # ------------------------------------------------------------------------------------------------

@@ -14,6 +14,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.common import language_of, menu_buttons
+from actions.consent import CONSENT_SLOT, ConsentFormValidation, consent_refused, consent_reset_events
 from office.complaints.config import load_config, propose_category
 from office.complaints.models import STATUS_LABELS, STATUS_LABELS_EN
 from office.complaints.service import (
@@ -76,8 +77,11 @@ def _abusive(text: str) -> bool:
 # ------------------------------------------------------------------------------------------------
 # the intake form
 # ------------------------------------------------------------------------------------------------
-class ValidateComplaintForm(FormValidationAction):
-    """Validates each answer; asks again (slot None) with a short reason when it cannot be used."""
+class ValidateComplaintForm(ConsentFormValidation, FormValidationAction):
+    """Validates each answer; asks again (slot None) with a short reason when it cannot be used.
+    The consent question (actions/consent.py) comes first: the description is already personal data."""
+
+    consent_purpose = "complaint"
 
     def name(self) -> str:
         return "validate_complaint_form"
@@ -86,9 +90,12 @@ class ValidateComplaintForm(FormValidationAction):
                              domain: DomainDict) -> list[str]:
         # complaint_duplicate_choice is pre-filled ("baru") when there is no duplicate, so the domain's
         # order also holds when Rasa resumes the form without calling this action.
+        slots = await super().required_slots(domain_slots, dispatcher, tracker, domain)
+        if consent_refused(tracker):
+            return slots
         if tracker.get_slot("complaint_duplicate_choice") == "tambah":
-            return ["complaint_description", "complaint_duplicate_choice"]
-        return list(domain_slots)
+            return [CONSENT_SLOT, "complaint_description", "complaint_duplicate_choice"]
+        return slots
 
     async def extract_complaint_evidence(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                                          domain: DomainDict) -> dict[str, Any]:
@@ -381,6 +388,8 @@ class ActionSubmitComplaint(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[EventType]:
         lang = language_of(tracker)
+        if consent_refused(tracker):  # the refusal was explained; nothing was stored
+            return [*_reset(FORM_SLOTS), *consent_reset_events()]
         description = tracker.get_slot("complaint_description") or ""
         evidence = tracker.get_slot("complaint_evidence_items") or []
         if tracker.get_slot("complaint_duplicate_choice") == "tambah" and tracker.get_slot("complaint_duplicate_of"):
@@ -435,7 +444,8 @@ class ActionComplaintCancel(Action):
         lang = language_of(tracker)
         dispatcher.utter_message(text=_t(lang, "Baik, dibatalkan. Tidak ada data pengaduan yang disimpan.",
                                          "All right, cancelled. Nothing was saved."), buttons=menu_buttons(lang))
-        return [ActiveLoop(None), SlotSet("requested_slot", None), *_reset(FORM_SLOTS), *_reset(INFO_SLOTS)]
+        return [ActiveLoop(None), SlotSet("requested_slot", None), *_reset(FORM_SLOTS), *_reset(INFO_SLOTS),
+                *consent_reset_events()]
 
 
 # ------------------------------------------------------------------------------------------------

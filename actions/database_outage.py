@@ -19,15 +19,11 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from actions.common import language_of
+from office.outage import UNAVAILABLE_TEXT
 
 log = logging.getLogger(__name__)
 
-DB_DOWN_TEXT = {
-    "id": "Mohon maaf, sistem sedang mengalami gangguan sehingga permintaan Bapak/Ibu belum dapat kami proses. "
-          "Silakan kirim ulang pesan Anda dalam beberapa menit.",
-    "en": "We are sorry, our system is having a problem and could not process your request. "
-          "Please send your message again in a few minutes.",
-}
+DB_DOWN_TEXT = UNAVAILABLE_TEXT  # the same apology the Rasa server gives (office/outage.py)
 
 
 # SQLite reports schema mistakes as OperationalError too: those are bugs (e.g. a missing migration), not outages.

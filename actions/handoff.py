@@ -11,6 +11,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.common import language_of, menu_buttons
+from actions.consent import ConsentFormValidation, consent_refused, consent_reset_events, given_value, has_consent
 from office import clock, handoff
 from office.dates import format_date
 from office.db import session_scope
@@ -28,8 +29,26 @@ def closed_hours_text(now: dt.datetime, lang: str) -> str:
             "dapat menyampaikan pengaduan di sini agar ditindaklanjuti, atau bertanya kepada asisten virtual.")
 
 
+def join_queue(dispatcher: CollectingDispatcher, tracker: Tracker, lang: str, now: dt.datetime) -> None:
+    """Open (or find) the live session and tell the citizen their place: only once consent is on record."""
+    with session_scope() as session:
+        live = handoff.request_officer(session, tracker.sender_id, lang, now)
+        position = handoff.queue_position(session, live)
+    minutes = handoff.timeout_minutes()
+    if lang == "en":
+        text = (f"You are now in the queue for an officer (number {position}). Please write your question; the "
+                f"officer will read it and reply here. Type \"cancel\" to stop waiting. If nobody writes for "
+                f"{minutes} minutes the session ends.")
+    else:
+        text = (f"Bapak/Ibu sudah masuk antrean petugas (urutan {position}). Silakan tuliskan keperluan Bapak/Ibu; "
+                f"petugas akan membacanya dan membalas di sini. Ketik \"batal\" untuk berhenti menunggu. Bila "
+                f"tidak ada pesan selama {minutes} menit, sesi berakhir.")
+    dispatcher.utter_message(text=text)
+
+
 class ActionRequestOfficer(Action):
-    """During office hours: join the live queue and hand over to handoff_form (bot silent)."""
+    """During office hours: join the live queue and hand over to handoff_form (bot silent). Without consent on
+    record the form asks it first (data_consent) and joins the queue only after "Setuju"."""
 
     def name(self) -> str:
         return "action_request_officer"
@@ -42,27 +61,26 @@ class ActionRequestOfficer(Action):
                         "payload": "/start_complaint"}] + menu_buttons(lang)[:1]
             dispatcher.utter_message(text=closed_hours_text(now, lang), buttons=buttons)
             return [SlotSet("handoff_active", False)]
-        with session_scope() as session:
-            live = handoff.request_officer(session, tracker.sender_id, lang, now)
-            position = handoff.queue_position(session, live)
-        minutes = handoff.timeout_minutes()
-        if lang == "en":
-            text = (f"You are now in the queue for an officer (number {position}). Please write your question; the "
-                    f"officer will read it and reply here. Type \"cancel\" to stop waiting. If nobody writes for "
-                    f"{minutes} minutes the session ends.")
-        else:
-            text = (f"Bapak/Ibu sudah masuk antrean petugas (urutan {position}). Silakan tuliskan keperluan Bapak/Ibu; "
-                    f"petugas akan membacanya dan membalas di sini. Ketik \"batal\" untuk berhenti menunggu. Bila "
-                    f"tidak ada pesan selama {minutes} menit, sesi berakhir.")
-        dispatcher.utter_message(text=text)
+        if has_consent(tracker.sender_id, "handoff"):
+            join_queue(dispatcher, tracker, lang, now)
         return [SlotSet("handoff_active", True), FollowupAction("handoff_form")]
 
 
-class ValidateHandoffForm(FormValidationAction):
+class ValidateHandoffForm(ConsentFormValidation, FormValidationAction):
     """Every citizen message goes to the officer; the form keeps asking silently."""
+
+    consent_purpose = "handoff"
 
     def name(self) -> str:
         return "validate_handoff_form"
+
+    async def validate_data_consent(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                    domain: DomainDict) -> dict[str, Any]:
+        """"Setuju" just now: join the queue (when consent was already on record, the request did)."""
+        result = await super().validate_data_consent(value, dispatcher, tracker, domain)
+        if value != given_value(self.consent_purpose) and result.get("data_consent") == given_value(self.consent_purpose):
+            join_queue(dispatcher, tracker, language_of(tracker), clock.now())
+        return result
 
     def validate_handoff_message(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                                  domain: DomainDict) -> dict[str, Any]:
@@ -94,6 +112,8 @@ class ActionHandoffFinished(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[EventType]:
         lang = language_of(tracker)
+        if consent_refused(tracker):  # no session was opened; the refusal was explained
+            return [SlotSet("handoff_active", False), SlotSet("handoff_message", None), *consent_reset_events()]
         kind = next(tracker.get_latest_entity_values("message_kind"), None)
         if kind != handoff.END_KIND:
             dispatcher.utter_message(text="The session with our officer has ended; the virtual assistant is back."
@@ -116,4 +136,4 @@ class ActionHandoffCancel(Action):
         dispatcher.utter_message(text="All right, the session with the officer is closed." if lang == "en" else
                                  "Baik, sesi dengan petugas ditutup.", buttons=menu_buttons(lang))
         return [ActiveLoop(None), SlotSet("requested_slot", None), SlotSet("handoff_active", False),
-                SlotSet("handoff_message", None)]
+                SlotSet("handoff_message", None), *consent_reset_events()]

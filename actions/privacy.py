@@ -14,6 +14,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 import office.models  # noqa: F401  (every table mapped before the first query)
 from actions.common import language_of
+from actions.consent import consent_reset_events
 from office import privacy_messages as msg
 from office import privacy_requests
 from office.db import session_scope
@@ -76,7 +77,7 @@ class ActionPrivacyEraseConfirm(Action):
             result = privacy_requests.erase(session, tracker.sender_id)
             text = msg.erase_done_text(result, lang)
         dispatcher.utter_message(text=text)
-        return [SlotSet(PENDING, None)]
+        return [SlotSet(PENDING, None), *consent_reset_events()]  # consents are withdrawn: forms ask again
 
 
 class ActionPrivacyKeep(Action):

@@ -29,6 +29,8 @@ from backoffice import routes_dashboard
 from backoffice import routes_holidays, routes_qr
 from backoffice import routes_privacy
 from backoffice import routes_outbox
+from backoffice import routes_announcements
+from backoffice import routes_outreach
 from backoffice.auth import LoginRequired, PasswordChangeRequired, clear_session_cookie, current_staff, login_url
 from backoffice.csrf import CSRFError
 from backoffice.templating import render
@@ -249,6 +251,8 @@ def create_app() -> FastAPI:
     app.include_router(routes_qr.router)
     app.include_router(routes_privacy.router)
     app.include_router(routes_outbox.router)
+    app.include_router(routes_outreach.router)
+    app.include_router(routes_announcements.router)
 
     @app.get("/healthz")
     async def healthz() -> Response:

@@ -50,6 +50,20 @@ ACTION_LABELS = {
     "holiday_reset": "Hari libur dikembalikan ke bawaan",
     "outbox_requeued": "Pesan dikirim ulang",
     "privacy_erase": "Data warga dihapus atas permintaan",
+    "outreach_event_created": "Layanan keliling/sosialisasi diterbitkan",
+    "outreach_event_updated": "Layanan keliling/sosialisasi diubah",
+    "outreach_event_closed": "Daftar layanan keliling ditutup",
+    "outreach_event_cancelled": "Layanan keliling/sosialisasi dibatalkan",
+    "outreach_check_in": "Check-in peserta layanan keliling",
+    "outreach_check_in_undone": "Check-in peserta dibatalkan",
+    "visit_request_accepted": "Permohonan kunjungan diterima",
+    "visit_request_declined": "Permohonan kunjungan ditolak",
+    "announcement_created": "Pengumuman dibuat",
+    "announcement_edited": "Pengumuman diubah",
+    "announcement_scheduled": "Pengumuman dijadwalkan",
+    "announcement_send_now": "Pengumuman dikirim sekarang",
+    "announcement_unscheduled": "Pengumuman dikembalikan ke draf",
+    "announcement_cancelled": "Pengumuman dibatalkan",
 }
 
 

@@ -31,6 +31,7 @@ KIND_LABELS = {
     "complaint_status": "Status pengaduan",
     "handoff": "Obrolan petugas",
     "survey_invite": "Undangan survei",
+    "announcement": "Pengumuman",
 }
 STATUS_LABELS = {"failed": "Gagal", "pending": "Tertunda", "sending": "Sedang dikirim"}
 

@@ -1,5 +1,6 @@
 """The data-protection page (UU 27/2022) for the officer in charge: citizens' requests about their own
-data, how long each kind of data is kept, when the retention purge last ran and what is held now.
+data, how long each kind of data is kept, when the retention purge last ran and what is held now, and the
+consents citizens gave before a form collected their data (per purpose: in force, withdrawn).
 
 Read-only, and without personal data: requests show only their kind, times and counts (the sender is a
 hash in the table and is not shown at all).
@@ -12,7 +13,7 @@ from fastapi import APIRouter, Depends, Request
 from sqlalchemy import create_engine
 from starlette.responses import Response
 
-from office import privacy_requests, retention
+from office import consent, privacy_requests, retention
 from office.db import normalise_url, session_scope
 from office.profile import load_profile
 from office.settings import get_settings
@@ -29,11 +30,22 @@ SUMMARY_LABELS = {
     "bookings_cancelled": "booking dibatalkan", "bookings_anonymised": "booking dianonimkan",
     "complaints_anonymised": "pengaduan dianonimkan", "complaints_kept_open": "pengaduan berjalan disimpan",
     "survey_invitations_deleted": "undangan survei dihapus", "outbox_messages_deleted": "pesan keluar dihapus",
+    "handoff_sessions": "chat dengan petugas", "handoff_sessions_erased": "chat dengan petugas dihapus",
+    "consents": "persetujuan", "consents_withdrawn": "persetujuan ditarik",
+    "announcement_subscription": "langganan pengumuman",
+    "announcement_subscription_deleted": "langganan pengumuman dihapus",
+    "outreach_registrations": "pendaftaran layanan keliling/sosialisasi",
+    "outreach_registrations_deleted": "pendaftaran layanan keliling/sosialisasi dihapus",
+    "visit_requests": "permohonan kunjungan",
+    "outreach_visit_requests_deleted": "permohonan kunjungan dihapus",
 }
 REMOVED_LABELS = {
     "events": "peristiwa percakapan", "outbox_messages": "pesan keluar", "bookings_anonymised": "booking dianonimkan",
     "survey_invitation": "undangan survei", "unanswered_questions": "pertanyaan tak terjawab",
     "complaint_tickets": "pengaduan", "evidence_files": "berkas bukti",
+    "announcement_subscriptions": "langganan pengumuman (berhenti)",
+    "outreach_registrations": "pendaftaran layanan keliling/sosialisasi",
+    "outreach_members": "peserta terdaftar", "outreach_visit_requests": "permohonan kunjungan",
 }
 
 
@@ -62,10 +74,12 @@ def data_protection_page(request: Request,
             run = retention.last_run(db)
             last = {"ran_at": run.ran_at, "removed": _summary(run.removed, REMOVED_LABELS)} if run else None
             counts = retention.row_counts(db, engine)
+            consents = consent.counts_per_purpose(db)
     finally:
         if engine is not None:
             engine.dispose()
     kinds = [{"label": s.label, "days": s.days, "from_default": s.from_default, "count": counts.get(s.kind)}
              for s in retention.settings_of(profile)]
     return render(request, "data_protection.html",
-                  {"requests": requests, "kinds": kinds, "last_run": last, "default_days": profile.retention_days})
+                  {"requests": requests, "kinds": kinds, "last_run": last, "default_days": profile.retention_days,
+                   "consents": consents})

@@ -14,7 +14,10 @@ from typing import Any, Awaitable, Callable, Dict, List, Optional, Text
 
 from rasa.core.channels.channel import OutputChannel, UserMessage
 
+from channels import outage
 from channels.state import StateStore, get_store
+
+outage.install()  # polite answers when the action server or the tracker store is down (see channels/outage.py)
 
 log = logging.getLogger(__name__)
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import os
 import re
 from typing import Any, Callable, Iterable, Mapping, Sequence
 from urllib.parse import urlsplit, urlunsplit
@@ -20,6 +21,10 @@ QUICK_REPLY_MAX = 13  # Messenger and Instagram allow at most 13 quick replies
 QUICK_REPLY_TITLE_MAX = 20  # and titles of at most 20 characters
 
 CHANNEL_PREFIXES = ("whatsapp", "telegram", "messenger", "instagram")
+
+# WhatsApp outside the 24-hour window: the text travels as the one variable of an approved template,
+# which Twilio rejects above this size (longer texts are cut with an ellipsis).
+TEMPLATE_VARIABLE_MAX = 1024
 
 _URL = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
 _DIGIT_REPLY = re.compile(r"^\s*\(?(\d{1,2})[\).]?\s*$")
@@ -116,6 +121,13 @@ def split_text(text: str, limit: int, length: Callable[[str], int] = utf16_len) 
     if text:
         chunks.append(text)
     return chunks
+
+
+def template_sid(kind: str) -> str:
+    """The approved WhatsApp Content SID for a message kind (officer_reply -> TWILIO_CONTENT_SID_OFFICER_REPLY,
+    announcement -> TWILIO_CONTENT_SID_ANNOUNCEMENT), else TWILIO_CONTENT_SID_DEFAULT, else ""."""
+    key = "".join(c if c.isalnum() else "_" for c in kind).upper()
+    return os.environ.get(f"TWILIO_CONTENT_SID_{key}") or os.environ.get("TWILIO_CONTENT_SID_DEFAULT", "")
 
 
 # ---------------------------------------------------------------------------------------------

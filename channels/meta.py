@@ -104,6 +104,10 @@ class MetaOutput(ChannelOutput):
 
     async def send_text_message(self, recipient_id: Text, text: Text, **kwargs: Any) -> None:
         self._target(recipient_id)
+        if kwargs.get("message_kind") == "announcement" and not await window_open(recipient_id):
+            # Meta's message tags (HUMAN_AGENT ...) forbid broadcasts: an announcement waits for the window
+            raise ProviderError("announcements reach Messenger/Instagram users only within 24 hours of their "
+                                "last message (Meta allows no tag for broadcasts)")
         await forget_buttons(recipient_id)
         await self._texts(recipient_id, text)
 

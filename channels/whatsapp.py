@@ -33,7 +33,7 @@ log = logging.getLogger(__name__)
 CHANNEL = "whatsapp"
 TWILIO_API = "https://api.twilio.com"
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
-TEMPLATE_VARIABLE_MAX = 1024  # Twilio content variables above this size are rejected
+TEMPLATE_VARIABLE_MAX = common.TEMPLATE_VARIABLE_MAX  # Twilio content variables above this size are rejected
 
 
 def _setting(credentials: Optional[Dict[Text, Any]], key: str, env: str, default: str = "") -> str:
@@ -134,10 +134,7 @@ def _kind(kwargs: Dict[str, Any]) -> str:
     return str(kwargs.get("message_kind") or "default")
 
 
-def template_sid(kind: str) -> str:
-    """The approved Content SID for a message kind (officer_reply -> TWILIO_CONTENT_SID_OFFICER_REPLY)."""
-    key = "".join(c if c.isalnum() else "_" for c in kind).upper()
-    return os.environ.get(f"TWILIO_CONTENT_SID_{key}") or os.environ.get("TWILIO_CONTENT_SID_DEFAULT", "")
+template_sid = common.template_sid  # kept here by name: the back-office preview reads it from channels.common
 
 
 # What Twilio sends (a signed request with anything else is garbage: 400, never a message to the bot).

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import secrets
 
 from sqlalchemy import DateTime, ForeignKey, Integer, String, Text, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
@@ -197,3 +198,27 @@ def expire_idle(session: Session, now: dt.datetime | None = None) -> list[LiveSe
 def live_queue(session: Session) -> list[LiveSession]:
     return list(session.scalars(select(LiveSession).where(LiveSession.status.in_(OPEN_STATES))
                                 .order_by(LiveSession.id)))
+
+
+def sessions_of(session: Session, sender_id: str) -> list[LiveSession]:
+    """Every live chat of this conversation, newest first (the citizen's copy of their data)."""
+    if not sender_id:
+        return []
+    return list(session.scalars(select(LiveSession).where(LiveSession.sender_id == sender_id)
+                                .order_by(LiveSession.id.desc())))
+
+
+def forget_sender(session: Session, sender_id: str, now: dt.datetime | None = None) -> int:
+    """Erasure ("hapus data saya"): an open chat is closed (the officer sees it end), every message of the
+    citizen's chats is deleted, and each session keeps only a random id under the same channel, so the hand-off
+    figures of past days stay right while nothing links them to the citizen. Returns the sessions erased."""
+    now = _now(now)
+    lives = sessions_of(session, sender_id)
+    channel = sender_id.split(":", 1)[0] if ":" in sender_id else "rest"
+    for live in lives:
+        if live.status in OPEN_STATES:
+            live.status, live.close_reason, live.closed_at = CLOSED, "citizen", now
+        live.messages.clear()  # delete-orphan: the rows go
+        live.sender_id = f"{channel}:dihapus-{secrets.token_hex(8)}"
+    session.flush()
+    return len(lives)

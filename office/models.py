@@ -8,3 +8,6 @@ from office import handoff  # noqa: F401
 from office.survey import models as survey_models  # noqa: F401
 from office import holidays  # noqa: F401
 from office import privacy_requests, retention  # noqa: F401
+from office import consent  # noqa: F401
+from office.outreach import event_models as outreach_event_models  # noqa: F401
+from office.outreach import announcement_models  # noqa: F401

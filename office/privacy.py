@@ -26,6 +26,14 @@ def _digits(s: str) -> str:
     return re.sub(r"\D", "", s)
 
 
+def mask_nik(text: str) -> str:
+    """Only the NIK replaced by "[NIK]": for text a conversation still needs (a phone number the booking form
+    asked for), where a NIK never is. Idempotent."""
+    if not text:
+        return text
+    return _NIK_RE.sub(lambda m: "[NIK]" if len(_digits(m.group(0))) == 16 else m.group(0), text)
+
+
 def mask_personal_data(text: str) -> str:
     """Replace NIK, passport and phone numbers with placeholders, keeping the rest of the sentence:
     "[NIK]", "[NOMOR PASPOR]", "[NOMOR TELEPON]". Safe to call on any text (idempotent)."""
@@ -33,7 +41,7 @@ def mask_personal_data(text: str) -> str:
         return text
     text = _PHONE_RE.sub("[NOMOR TELEPON]", text)
     text = _INTL_PHONE_RE.sub("[NOMOR TELEPON]", text)
-    text = _NIK_RE.sub(lambda m: "[NIK]" if len(_digits(m.group(0))) == 16 else m.group(0), text)
+    text = mask_nik(text)
 
     def _kw(m: re.Match[str]) -> str:
         value = m.group(3)
@@ -44,3 +52,37 @@ def mask_personal_data(text: str) -> str:
     text = _PASSPORT_KEYWORD_RE.sub(_kw, text)
     text = _PASSPORT_RE.sub("[NOMOR PASPOR]", text)
     return text
+
+
+def number_key(value: str) -> str:
+    """One spelling of a phone or passport number, to compare "0812-3456-7890" with "+6281234567890"."""
+    key = re.sub(r"[^0-9A-Za-z]", "", value).upper()
+    return "0" + key[2:] if key.startswith("62") else key
+
+
+def personal_numbers(text: str) -> set[str]:
+    """Keys (number_key) of the phone and passport numbers in `text`; a NIK is not listed, it is always masked."""
+    if not text:
+        return set()
+    found = {number_key(m.group(0)) for rx in (_PHONE_RE, _INTL_PHONE_RE, _PASSPORT_RE) for m in rx.finditer(text)}
+    found |= {number_key(m.group(3)) for m in _PASSPORT_KEYWORD_RE.finditer(text) if re.search(r"\d", m.group(3))}
+    return found
+
+
+def mask_numbers(text: str, keys: set[str]) -> str:
+    """Mask the NIK, and only those phone and passport numbers whose key is in `keys` (numbers a citizen gave),
+    leaving others (the office's published contacts in an answer) as they are."""
+    if not text:
+        return text
+    text = mask_nik(text)
+    if not keys:
+        return text
+
+    def sub(label: str):  # type: ignore[no-untyped-def]
+        return lambda m: label if number_key(m.group(0)) in keys else m.group(0)
+
+    text = _PHONE_RE.sub(sub("[NOMOR TELEPON]"), text)
+    text = _INTL_PHONE_RE.sub(sub("[NOMOR TELEPON]"), text)
+    text = _PASSPORT_KEYWORD_RE.sub(
+        lambda m: f"{m.group(1)}{m.group(2)}[NOMOR PASPOR]" if number_key(m.group(3)) in keys else m.group(0), text)
+    return _PASSPORT_RE.sub(sub("[NOMOR PASPOR]"), text)

@@ -11,9 +11,11 @@ from office import clock
 from office.booking.catalogue import get_service
 from office.complaints.models import STATUS_LABELS, STATUS_LABELS_EN
 from office.dates import format_date
+from office.consent import export_lines as consent_export_lines
 from office.privacy_requests import EXPORT_LIMIT, ErasureResult, Holdings
 from office.bilingual import text_for as _t
 
+HANDOFF_MESSAGES = 5  # last messages of each chat in the copy; the whole chat is read in the chat itself
 BOOKING_STATUS = {"active": ("Aktif", "Active"), "checked_in": ("Sudah hadir", "Checked in"),
                   "cancelled": ("Dibatalkan", "Cancelled")}
 
@@ -27,6 +29,9 @@ def info_text(found: Holdings, conversation_days: int, lang: str = "id") -> str:
                 f"- visit bookings: {len(found.bookings)} (name, phone number, schedule)\n"
                 f"- complaints in your name: {complaints}\n"
                 f"- survey invitations: {found.survey_invitations}\n"
+                + _subscription_line(found, lang) +
+                f"- chats with an officer: {len(found.handoff_sessions)} (your messages and the officer's)\n"
+                f"- consents you gave before forms: {len(found.consents)}\n"
                 f"- the chat history itself (kept for {conversation_days} days)\n"
                 "Under Law 27/2022 on Personal Data Protection you may have a copy of your data or ask us to "
                 "delete it. What would you like?")
@@ -35,9 +40,43 @@ def info_text(found: Holdings, conversation_days: int, lang: str = "id") -> str:
             f"- booking kunjungan: {len(found.bookings)} (nama, nomor HP, jadwal)\n"
             f"- pengaduan atas nama Bapak/Ibu: {complaints}\n"
             f"- undangan survei: {found.survey_invitations}\n"
+            + _subscription_line(found, lang) +
+            f"- chat dengan petugas: {len(found.handoff_sessions)} (pesan Bapak/Ibu dan petugas)\n"
+            f"- persetujuan yang Bapak/Ibu berikan sebelum mengisi data: {len(found.consents)}\n"
             f"- riwayat percakapan ini sendiri (disimpan {conversation_days} hari)\n"
             "Sesuai UU 27/2022 tentang Pelindungan Data Pribadi, Bapak/Ibu berhak mendapat salinan data ini "
             "atau meminta penghapusannya. Silakan pilih:")
+
+
+def _subscription_line(found: Holdings, lang: str) -> str:
+    """The announcement subscription (consent, channel, since when) as one line, or "" when there is none."""
+    sub = found.announcement_subscription
+    if sub is None:
+        return ""
+    if sub.unsubscribed_at is not None:
+        since = format_date(clock.to_utc(sub.unsubscribed_at).astimezone(clock.office_tz()).date(), lang)
+        return _t(lang, f"- langganan pengumuman: sudah berhenti sejak {since}\n",
+                  f"- announcement subscription: stopped since {since}\n")
+    since = format_date(clock.to_utc(sub.subscribed_at).astimezone(clock.office_tz()).date(), lang)
+    return _t(lang, f"- langganan pengumuman: aktif sejak {since} (ketik \"berhenti langganan\" untuk berhenti)\n",
+              f"- announcement subscription: active since {since} (type \"unsubscribe\" to stop)\n")
+
+
+def _handoff_lines(found: Holdings, lang: str) -> list[str]:
+    """The citizen's chats with an officer: when, how they ended, and what was written (newest first)."""
+    if not found.handoff_sessions:
+        return []
+    lines = [_t(lang, "Chat dengan petugas:", "Chats with an officer:")]
+    for live in found.handoff_sessions[:EXPORT_LIMIT]:
+        day = format_date(clock.to_utc(live.created_at).astimezone(clock.office_tz()).date(), lang)
+        officer = live.officer or _t(lang, "belum ada petugas", "no officer yet")
+        lines.append(f"- {day} · {officer} · {len(live.messages)} " + _t(lang, "pesan", "messages"))
+        for message in live.messages[-HANDOFF_MESSAGES:]:
+            who = {"citizen": _t(lang, "Bapak/Ibu", "You"), "officer": _t(lang, "Petugas", "Officer")}.get(
+                message.author_kind, _t(lang, "Sistem", "System"))
+            text = message.text if len(message.text) <= 200 else message.text[:200] + "…"
+            lines.append(f"  {who}: {text}")
+    return lines
 
 
 def info_buttons(lang: str = "id") -> list[dict[str, str]]:
@@ -75,6 +114,11 @@ def export_text(session: Session, found: Holdings, lang: str = "id") -> str:
     if found.survey_invitations:
         lines.append(_t(lang, f"Undangan survei: {found.survey_invitations}.",
                         f"Survey invitations: {found.survey_invitations}."))
+    if found.announcement_subscription is not None:
+        line = _subscription_line(found, lang).strip().removeprefix("- ")
+        lines.append(line[:1].upper() + line[1:] + ".")
+    lines += _handoff_lines(found, lang)
+    lines += consent_export_lines(found.consents, lang)
     lines.append(_t(lang, "Riwayat percakapan ini dapat Bapak/Ibu lihat langsung di chat ini.",
                     "You can read the history of this conversation right here in the chat."))
     return "\n".join(lines)
@@ -88,24 +132,28 @@ def erase_ask_text(found: Holdings, lang: str = "id") -> str:
                 "- cancel your upcoming bookings (the slots are freed) and remove your name and phone number "
                 "from all your bookings\n"
                 "- remove your identity from your closed complaints\n"
-                "- delete your survey invitations and the history of this chat\n"
-                "What we must keep, and why:\n")
+                "- delete your survey invitations, your chats with an officer and the history of this chat\n"
+                + ("- end your announcement subscription and delete its record\n"
+                   if found.announcement_subscription is not None else "")
+                + "What we must keep, and why:\n")
         if kept:
             text += f"- your complaints still being handled ({kept}), until they are closed, so we can finish them\n"
-        return text + ("- a record that this request was carried out, without your identity, as proof for "
-                       "supervision\n- completed survey answers, which are anonymous and not linked to anyone\n"
+        return text + ("- a record that this request was carried out, and of the consents you gave and now "
+                       "withdraw, without your identity, as proof for supervision\n- completed survey answers, which are anonymous and not linked to anyone\n"
                        "This cannot be undone. Delete your data now?")
     text = ("Jika Bapak/Ibu setuju, kami akan:\n"
             "- membatalkan booking yang akan datang (slotnya dilepas) serta menghapus nama dan nomor HP dari "
             "semua booking Bapak/Ibu\n"
             "- menghapus identitas Bapak/Ibu dari pengaduan yang sudah selesai\n"
-            "- menghapus undangan survei dan riwayat percakapan ini\n"
-            "Yang tetap kami simpan, dan alasannya:\n")
+            "- menghapus undangan survei, chat dengan petugas, dan riwayat percakapan ini\n"
+            + ("- menghentikan langganan pengumuman dan menghapus catatannya\n"
+               if found.announcement_subscription is not None else "")
+            + "Yang tetap kami simpan, dan alasannya:\n")
     if kept:
         text += (f"- pengaduan yang masih ditangani ({kept}) sampai selesai, agar dapat kami tuntaskan dan "
                  "jawab\n")
-    return text + ("- catatan bahwa permintaan ini sudah dijalankan, tanpa identitas Bapak/Ibu, sebagai bukti "
-                   "untuk pengawasan\n- jawaban survei yang sudah selesai, karena anonim dan tidak terkait dengan "
+    return text + ("- catatan bahwa permintaan ini sudah dijalankan, serta persetujuan yang pernah diberikan "
+                   "dan kini ditarik, tanpa identitas Bapak/Ibu, sebagai bukti untuk pengawasan\n- jawaban survei yang sudah selesai, karena anonim dan tidak terkait dengan "
                    "siapa pun\nPenghapusan tidak dapat dibatalkan. Hapus data sekarang?")
 
 
@@ -125,6 +173,9 @@ def erase_done_text(result: ErasureResult, lang: str = "id") -> str:
         lines += [f"- name and phone number removed from {result.bookings_anonymised} booking(s)",
                   f"- identity removed from {result.complaints_anonymised} closed complaint(s)",
                   f"- {result.survey_invitations_deleted} survey invitation(s) deleted",
+                  f"- {result.handoff_sessions_erased} chat(s) with an officer deleted",
+                  *(["- announcement subscription deleted; no more announcements will be sent"]
+                    if result.announcement_subscription_deleted else []),
                   "- the history of this chat is deleted from our chat system within a few minutes"]
         if kept:
             lines.append(f"Complaints still being handled ({kept}) stay until they are closed; after that you may "
@@ -138,6 +189,9 @@ def erase_done_text(result: ErasureResult, lang: str = "id") -> str:
     lines += [f"- nama dan nomor HP dihapus dari {result.bookings_anonymised} booking",
               f"- identitas dihapus dari {result.complaints_anonymised} pengaduan yang sudah selesai",
               f"- {result.survey_invitations_deleted} undangan survei dihapus",
+              f"- {result.handoff_sessions_erased} chat dengan petugas dihapus",
+              *(["- langganan pengumuman dihapus; tidak ada pengumuman lagi yang dikirim"]
+                if result.announcement_subscription_deleted else []),
               "- riwayat percakapan ini dihapus dari sistem chat kami dalam beberapa menit"]
     if kept:
         lines.append(f"Pengaduan yang masih ditangani ({kept}) tetap kami simpan sampai selesai; setelah itu "

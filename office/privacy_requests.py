@@ -9,7 +9,9 @@ worker still has to erase the conversation in Rasa (`pending_sender_id`), and cl
 What erasure keeps, and why (the bot says this to the citizen):
 - open complaints stay as they are until they are closed: the office must still handle them and reply;
 - audit entries and this request record (no identity in them) prove what was done;
-- completed survey answers are anonymous already (office/survey/models.py) and stay in the IKM.
+- completed survey answers are anonymous already (office/survey/models.py) and stay in the IKM;
+- consent records (office/consent.py) stay as proof that consent was given and then withdrawn, with the
+  sender id replaced by its hash; live chats with an officer lose their messages and their link to the sender.
 """
 from __future__ import annotations
 
@@ -21,13 +23,16 @@ from typing import Any
 from sqlalchemy import JSON, DateTime, Integer, String, Text, delete, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from office import audit, clock
+from office import audit, clock, consent, handoff
 from office.booking import bookings as booking_rules
 from office.booking.models import Booking
 from office.booking.retention import anonymise, forget_queue_sender
 from office.complaints.models import OPEN_STATUSES, Ticket
 from office.db import Base
 from office.outbox import OutboxMessage
+from office.outreach import subscriptions as announcement_subscriptions
+from office.outreach import retention as outreach_retention
+from office.outreach.announcement_models import AnnouncementSubscription
 from office.survey.models import SurveyInvitation, SurveyResponse
 
 EXPORT, ERASE = "export", "erase"
@@ -67,6 +72,10 @@ class Holdings:
     bookings: list[Booking] = field(default_factory=list)
     complaints: list[Ticket] = field(default_factory=list)  # non-anonymous, this sender's
     survey_invitations: int = 0
+    announcement_subscription: AnnouncementSubscription | None = None  # consent to announcements (issue 9)
+    handoff_sessions: list[handoff.LiveSession] = field(default_factory=list)  # live chats with an officer
+    consents: list[consent.ConsentRecord] = field(default_factory=list)  # consents given before forms
+    outreach: outreach_retention.SenderHoldings | None = None  # service-day registrations, visit requests
 
     @property
     def open_complaints(self) -> list[Ticket]:
@@ -84,6 +93,10 @@ def holdings(session: Session, sender_id: str) -> Holdings:
                                         .order_by(Ticket.created_at.desc()))),
         survey_invitations=len(list(session.scalars(
             select(SurveyInvitation.id).where(SurveyInvitation.sender_id == sender_id)))),
+        announcement_subscription=announcement_subscriptions.find(session, sender_id),
+        handoff_sessions=handoff.sessions_of(session, sender_id),
+        consents=consent.consents_of(session, sender_id),
+        outreach=outreach_retention.holdings_of(session, sender_id),
     )
 
 
@@ -94,7 +107,12 @@ def record_export(session: Session, sender_id: str, now: dt.datetime | None = No
     session.add(PrivacyRequest(kind=EXPORT, sender_hash=sender_hash(sender_id), requested_at=now_utc,
                                done_at=now_utc, tracker_status=TRACKER_NONE,
                                summary={"bookings": len(found.bookings), "complaints": len(found.complaints),
-                                        "survey_invitations": found.survey_invitations}))
+                                        "survey_invitations": found.survey_invitations,
+                                        "announcement_subscription": found.announcement_subscription is not None,
+                                        "handoff_sessions": len(found.handoff_sessions),
+                                        "consents": len(found.consents),
+                                        "outreach_registrations": found.outreach.registrations if found.outreach else 0,
+                                        "visit_requests": found.outreach.visit_requests if found.outreach else 0}))
     session.flush()
     return found
 
@@ -107,6 +125,9 @@ class ErasureResult:
     complaints_anonymised: int
     kept_open_complaints: list[str]  # codes still handled until closed
     survey_invitations_deleted: int
+    announcement_subscription_deleted: bool = False  # the consent row and announcements not yet sent
+    handoff_sessions_erased: int = 0  # live chats: messages deleted, session unlinked (office/handoff.py)
+    consents_withdrawn: int = 0  # consent records withdrawn and unlinked (office/consent.py)
 
 
 def erase(session: Session, sender_id: str, now: dt.datetime | None = None) -> ErasureResult:
@@ -138,6 +159,11 @@ def erase(session: Session, sender_id: str, now: dt.datetime | None = None) -> E
                         execution_options={"synchronize_session": False})
         session.execute(delete(SurveyInvitation).where(SurveyInvitation.id.in_(invitation_ids)),
                         execution_options={"synchronize_session": False})
+    # announcements: consent withdrawn, pending announcement messages cancelled, the row deleted
+    subscription_deleted = announcement_subscriptions.forget(session, sender_id, now)
+    handoff_erased = handoff.forget_sender(session, sender_id, now)
+    consents_withdrawn = consent.forget(session, sender_id, now)
+    outreach_erased = outreach_retention.erase_sender(session, sender_id, now)  # places freed, rows deleted
     outbox_deleted = session.execute(
         delete(OutboxMessage).where(OutboxMessage.sender_id == sender_id, OutboxMessage.status == "sent"),
         execution_options={"synchronize_session": False}).rowcount or 0
@@ -145,6 +171,9 @@ def erase(session: Session, sender_id: str, now: dt.datetime | None = None) -> E
     summary = {"bookings_cancelled": len(cancelled), "bookings_anonymised": len(found.bookings),
                "complaints_anonymised": len(closed), "complaints_kept_open": len(kept),
                "survey_invitations_deleted": len(invitation_ids), "outbox_messages_deleted": outbox_deleted,
+               "announcement_subscription_deleted": subscription_deleted,
+               "handoff_sessions_erased": handoff_erased, "consents_withdrawn": consents_withdrawn,
+               **outreach_erased,
                "conversation": "menunggu worker"}
     request = PrivacyRequest(kind=ERASE, sender_hash=sender_hash(sender_id), requested_at=now_utc, done_at=now_utc,
                              summary=summary, tracker_status=TRACKER_PENDING, pending_sender_id=sender_id,
@@ -153,7 +182,9 @@ def erase(session: Session, sender_id: str, now: dt.datetime | None = None) -> E
     session.flush()
     audit.record(session, "warga", "privacy_erase", target=f"privacy_request:{request.id}",
                  detail={k: v for k, v in summary.items() if k != "conversation"}, now=now_utc)
-    return ErasureResult(request, cancelled, len(found.bookings), len(closed), kept, len(invitation_ids))
+    return ErasureResult(request, cancelled, len(found.bookings), len(closed), kept, len(invitation_ids),
+                         subscription_deleted, handoff_sessions_erased=handoff_erased,
+                         consents_withdrawn=consents_withdrawn)
 
 
 def due_tracker_erasures(session: Session, now: dt.datetime, limit: int = 20) -> list[PrivacyRequest]:

@@ -20,13 +20,14 @@ from office.profile import OfficeProfile
 
 #: The kinds of data with their own retention period, in the order staff read them.
 RETENTION_KINDS: tuple[str, ...] = ("conversations", "bookings", "complaints", "survey_invitations",
-                                    "unanswered_questions")
+                                    "unanswered_questions", "outreach")
 KIND_LABELS: dict[str, str] = {
     "conversations": "Percakapan (riwayat chat di Rasa) dan pesan keluar terkirim",
     "bookings": "Booking kunjungan (nama, nomor HP)",
     "complaints": "Pengaduan yang sudah ditutup, dengan buktinya",
     "survey_invitations": "Undangan survei (jawaban survei yang selesai anonim dan disimpan)",
     "unanswered_questions": "Pertanyaan yang belum bisa dijawab bot",
+    "outreach": "Pendaftar layanan keliling/sosialisasi (nama, tanggal lahir; dihitung dari hari kegiatan) dan permohonan kunjungan",
 }
 RUNS_KEPT = 100  # the page shows the last run; a short history is enough
 
@@ -86,6 +87,7 @@ def row_counts(session: Session, tracker_engine: Any = None) -> dict[str, int | 
     from office.booking.models import Booking
     from office.complaints.models import Ticket
     from office.kb.store import UnansweredQuestion
+    from office.outreach.retention import held_rows
     from office.survey.models import SurveyInvitation
 
     counts: dict[str, int | None] = {
@@ -94,6 +96,7 @@ def row_counts(session: Session, tracker_engine: Any = None) -> dict[str, int | 
         "complaints": session.scalar(select(func.count()).select_from(Ticket)),
         "survey_invitations": session.scalar(select(func.count()).select_from(SurveyInvitation)),
         "unanswered_questions": session.scalar(select(func.count()).select_from(UnansweredQuestion)),
+        "outreach": held_rows(session),
     }
     if tracker_engine is not None and inspect(tracker_engine).has_table("events"):
         with tracker_engine.connect() as conn:

@@ -48,6 +48,7 @@ POSTGRES_ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@
 KINDS = ("knowledge", "booking", "complaint", "status")
 WEIGHTS = {"knowledge": 4, "booking": 2, "complaint": 1, "status": 1}
 BOOKING_MARKER = "Kode booking Bapak/Ibu: "
+CONSENT_AGREE = "/consent_agree"  # the consent button's payload (office/consent.py answer_buttons)
 TICKET_CODE = re.compile(r"ADU-\d{4}-\d+")
 COMPLAINTS = [
     "Toilet di ruang tunggu kotor sekali dan airnya mati",
@@ -116,6 +117,12 @@ class Citizen:
     def sender(self) -> str:
         return f"bench:{self.index}-{uuid.uuid4().hex[:10]}"
 
+    async def agree(self, kind: str, sender: str, reply: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Press "Setuju" on the consent question a new conversation is asked before its personal data."""
+        if CONSENT_AGREE not in payloads(reply):
+            raise FlowError(f"{kind}: no consent question before personal data: {said(reply)[:200]}")
+        return await self.send(kind, sender, CONSENT_AGREE)
+
     async def knowledge(self) -> None:
         sender = self.sender()
         for question in self.random.sample(self.questions, 3):
@@ -131,9 +138,10 @@ class Citizen:
         reply = await self.send("booking", sender, first(reply, "date"))
         reply = await self.send("booking", sender, self.random.choice(payloads(reply)[:4] or [first(reply, "time")]))
         for _ in range(3):  # another citizen took the slot meanwhile: press one of the times offered now
-            if not payloads(reply) or "Atas nama" in said(reply) or "Nomor HP" in said(reply):
+            if not payloads(reply) or CONSENT_AGREE in payloads(reply):
                 break
             reply = await self.send("booking", sender, self.random.choice(payloads(reply)[:4]))
+        await self.agree("booking", sender, reply)
         reply = await self.send("booking", sender, self.random.choice(NAMES))
         reply = await self.send("booking", sender, f"08{self.random.randrange(10**9, 10**10)}")
         reply = await self.send("booking", sender, "Ya")
@@ -150,7 +158,7 @@ class Citizen:
 
     async def complaint(self) -> None:
         sender = self.sender()
-        await self.send("complaint", sender, "saya mau mengadu")
+        await self.agree("complaint", sender, await self.send("complaint", sender, "saya mau mengadu"))
         reply = await self.send("complaint", sender, self.random.choice(COMPLAINTS))
         if "Sudah sesuai?" not in said(reply):  # the category was not clear: press the first one offered
             reply = await self.send("complaint", sender, first(reply, "category"))

@@ -7,10 +7,12 @@ import time
 
 import httpx
 
+from worker.announcement_jobs import run_announcement_jobs
 from worker.complaint_jobs import run_complaint_jobs
 from worker.booking_jobs import run_booking_jobs
 from worker.delivery import deliver_due
 from worker.evidence_jobs import run_evidence_jobs
+from worker.outreach_jobs import run_outreach_jobs
 from worker.privacy_jobs import run_privacy_jobs
 from worker.retention import purge_expired
 from worker.survey_jobs import run_survey_jobs
@@ -39,7 +41,9 @@ def main() -> None:
                 run_complaint_jobs(client)
                 run_evidence_jobs(client)
                 run_booking_jobs()
+                run_outreach_jobs()
                 run_survey_jobs()
+                run_announcement_jobs()
                 run_privacy_jobs(client)
                 if time.monotonic() - last_purge > PURGE_EVERY_SECONDS:
                     purge_expired()

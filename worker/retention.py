@@ -14,6 +14,8 @@ from office.complaints.retention import purge_closed_tickets
 from office.db import normalise_url, session_scope
 from office.kb.store import UnansweredQuestion
 from office.outbox import OutboxMessage
+from office.outreach.retention import purge_before as purge_outreach
+from office.outreach.subscriptions import purge_unsubscribed
 from office.profile import load_profile
 from office.retention import cutoffs, record_run
 from office.survey.service import purge_invitations
@@ -25,8 +27,8 @@ def purge_expired(now: dt.datetime | None = None) -> dict[str, int]:
     """Remove what is past its retention period (office/retention.py: per kind of data, else
     `retention_days`): Rasa's stored conversation events and delivered outbox messages
     (conversations), the identity on bookings for visits that long ago (bookings), complaints closed
-    that long ago with their evidence files (complaints), survey invitations, and recorded unanswered
-    questions. Records the run; returns the number of rows (and files) removed per table."""
+    that long ago with their evidence files (complaints), survey invitations, recorded unanswered
+    questions, and outreach registrations (after the event) and visit requests (outreach). Records the run; returns the number of rows (and files) removed per table."""
     now = now or clock.now()
     cut = cutoffs(load_profile(), now)
     removed: dict[str, int] = {}
@@ -44,6 +46,10 @@ def purge_expired(now: dt.datetime | None = None) -> dict[str, int]:
             delete(UnansweredQuestion).where(UnansweredQuestion.created_at < cut["unanswered_questions"])
         ).rowcount or 0
         removed["complaint_tickets"], evidence_paths = purge_closed_tickets(session, cut["complaints"])
+        # outreach: registrations counted from the event's day (local), visit requests from their arrival
+        removed.update(purge_outreach(session, cut["outreach"].astimezone(clock.office_tz()).date(), cut["outreach"]))
+        # announcements: the record of an opt-out, kept as long as conversations
+        removed["announcement_subscriptions"] = purge_unsubscribed(session, cut["conversations"])
     if evidence_paths:  # only once the rows are gone for good
         with session_scope() as session:
             removed["evidence_files"] = delete_unreferenced(session, evidence_paths)

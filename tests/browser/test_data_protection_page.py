@@ -11,12 +11,13 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import create_engine, text
 
-from office import clock, retention
+from office import clock, consent, retention
 from office import privacy_requests as pr
 from office.booking import bookings as bk
 from office.booking.catalogue import get_service
 from office.db import session_scope
 from office.holidays import office_calendar
+from office.profile import load_profile
 from office.staff import COUNTER, SUPERVISOR
 from tests.backoffice_support import login, make_user
 
@@ -55,6 +56,10 @@ def test_officer_in_charge_sees_requests_retention_and_last_purge(backoffice_ser
         day = bk.open_days(s, service, now, cal)[0]
         slot = bk.free_slots(s, service, day, now, cal)[0]
         bk.book(s, "AMBIL", day, slot.start, "Rina Wulandari", "081234567890", CITIZEN, now=now, calendar=cal)
+    with session_scope(url) as s:  # consents: this citizen's (withdrawn by the erasure) and another one in force
+        consent.record_consent(s, CITIZEN, "booking", load_profile(), now=now)
+        consent.record_consent(s, "web:dp-other", "booking", load_profile(), now=now)
+        consent.record_consent(s, "web:dp-other", "handoff", load_profile(), now=now)
     with session_scope(url) as s:
         pr.record_export(s, CITIZEN, now)
         pr.erase(s, CITIZEN, now + dt.timedelta(minutes=1))
@@ -71,9 +76,16 @@ def test_officer_in_charge_sees_requests_retention_and_last_purge(backoffice_ser
     expect(rows.nth(0)).to_contain_text("Penghapusan")
     expect(rows.nth(0)).to_contain_text("booking dibatalkan: 1")
     expect(rows.nth(0)).to_contain_text("menunggu")  # the worker has not erased the chat yet
+    expect(rows.nth(0)).to_contain_text("persetujuan ditarik: 1")
     expect(rows.nth(1)).to_contain_text("Salinan data")
+    consents = page.get_by_role("region", name="Tabel persetujuan")
+    expect(consents.locator("tbody tr")).to_have_count(len(consent.PURPOSES))
+    booking_row = consents.locator("tbody tr", has_text="Booking kunjungan").locator("td")
+    expect(booking_row.nth(1)).to_have_text("1")  # in force: the other citizen's
+    expect(booking_row.nth(2)).to_have_text("1")  # withdrawn: by this citizen's erasure
+    expect(consents.locator("tbody tr", has_text="Chat dengan petugas").locator("td").nth(1)).to_have_text("1")
     body = page.locator("main").inner_text() if page.locator("main").count() else page.inner_text("body")
-    for personal in ("Rina", "081234567890", "+6281234567890", CITIZEN, pr.sender_hash(CITIZEN)):
+    for personal in ("Rina", "081234567890", "+6281234567890", CITIZEN, pr.sender_hash(CITIZEN), "web:dp-other"):
         assert personal not in body
 
     kinds = page.get_by_role("region", name="Tabel masa simpan")

@@ -30,7 +30,8 @@ def test_queue_and_conversation_update_without_reload(chat, office_env, live_bac
     page.evaluate("window.__sameDocument = true")  # gone if the page reloads
 
     who = f"rest:{uuid.uuid4().hex[:12]}"
-    assert "antrean petugas" in texts(chat(who, "mau bicara dengan petugas"))
+    chat(who, "mau bicara dengan petugas")  # consent first: nothing reaches the officer before it
+    assert "antrean petugas" in texts(chat(who, "/consent_agree"))
     assert chat(who, "Paspor saya rusak terkena air, bisa dibantu?") == []  # the bot stays silent
     item = page.locator(".ticket-item", has_text="Paspor saya rusak terkena air")
     expect(item).to_be_visible(timeout=10_000)

@@ -209,8 +209,11 @@ class MetaCitizen(Citizen):
 def file_complaint(who: Citizen, description: str, send_evidence: Optional[Callable[[], Any]] = None,
                    mode: str = "Biasa") -> str:
     """Walk the complaint intake as a citizen would; returns the ticket code the bot gave.
-    `send_evidence` sends the photo/document at the evidence step; without it the step is skipped."""
+    `send_evidence` sends the photo/document at the evidence step; without it the step is skipped.
+    A conversation that has not agreed yet is asked for consent first (office/consent.py)."""
     who.say("saya mau mengadu")
+    if "Apakah Bapak/Ibu setuju?" in who.text():
+        who.press("Setuju")
     assert "ceritakan apa yang terjadi" in who.text()
     who.say(description)
     assert "Sudah sesuai?" in who.text(), who.text()

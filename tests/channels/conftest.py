@@ -32,6 +32,7 @@ CHANNEL_ENV: dict[str, str] = {
     "TWILIO_PUBLIC_BASE_URL": PUBLIC_BASE,
     "TWILIO_API_BASE_URL": f"http://127.0.0.1:{FAKE_PORT}/twilio",
     "TWILIO_CONTENT_SID_DEFAULT": "HX" + "d" * 32,
+    "TWILIO_CONTENT_SID_ANNOUNCEMENT": "HX" + "a" * 32,  # the approved announcement template
     "TELEGRAM_BOT_TOKEN": f"{700000000 + secrets.randbelow(99999)}:{secrets.token_urlsafe(26)}",
     "TELEGRAM_WEBHOOK_SECRET": secrets.token_urlsafe(24),
     "TELEGRAM_API_BASE_URL": f"http://127.0.0.1:{FAKE_PORT}/telegram",

@@ -54,6 +54,8 @@ def test_booking_start_to_finish(channel: str, channels: Channels, fake: FakePro
     who.press(lambda title: title.startswith("Selasa, 17 Maret"))
     assert "Pilih jam kedatangan pada Selasa, 17 Maret 2026" in who.text()
     who.press(_is_time)
+    assert "nama dan nomor HP" in who.text() and "Apakah Bapak/Ibu setuju?" in who.text()  # consent first
+    who.press("Setuju")
     assert "Atas nama siapa" in who.text()
     who.say("Siti Aminah")
     phone = None

@@ -41,7 +41,9 @@ def test_book_check_reschedule_cancel(chat) -> None:
     assert "sudah lewat" in texts(reply)
     reply = chat(sender, "besok")
     assert "Selasa, 17 Maret 2026" in texts(reply) and "09:00" in _payloads(reply)
-    reply = chat(sender, "09:00")
+    reply = chat(sender, "09:00")  # before the first personal-data question: consent (office/consent.py)
+    assert "nama dan nomor HP" in texts(reply) and buttons(reply) == ["Setuju", "Tidak setuju"]
+    reply = chat(sender, "Setuju")
     assert "Atas nama siapa" in texts(reply)  # the WhatsApp number is already known
     reply = chat(sender, "Siti Aminah")
     body = texts(reply)
@@ -76,6 +78,7 @@ def test_batal_mid_form_saves_nothing_and_questions_are_answered(chat) -> None:
     assert "ITAS" in body and "Kita lanjutkan booking-nya" in body and "Tanggal berapa" in body
     chat(sender, "besok")
     chat(sender, "10:00")
+    chat(sender, "Setuju")
     reply = chat(sender, "Budi Santoso")
     assert "Nomor HP" in texts(reply)
     reply = chat(sender, "021 555 1234")
@@ -135,7 +138,8 @@ def test_an_office_message_mid_form_is_shown_and_never_taken_as_the_answer(
     chat(sender, "mau booking")
     chat(sender, "ITK")
     chat(sender, "besok")
-    chat(sender, "10:00")  # the form now asks for the name
+    chat(sender, "10:00")
+    chat(sender, "Setuju")  # the form now asks for the name
     text = "Balasan petugas: pengaduan Bapak/Ibu sedang kami proses."
     response = httpx.post(f"{rasa_server}/conversations/{sender}/trigger_intent",
                           params={"token": office_env["RASA_TOKEN"], "output_channel": "latest"},

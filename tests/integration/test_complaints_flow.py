@@ -38,7 +38,9 @@ def _tickets(url: str, sender_id: str | None = None) -> list:
 
 
 def _file(chat, who: str, description: str, mode: str = "mode:biasa") -> list[dict]:
-    reply = chat(who, "saya mau mengadu")
+    reply = chat(who, "saya mau mengadu")  # a new conversation: consent first (office/consent.py)
+    assert "isi pengaduan" in texts(reply) and buttons(reply) == ["Setuju", "Tidak setuju"]
+    reply = chat(who, "Setuju")
     assert "ceritakan apa yang terjadi" in texts(reply)
     reply = chat(who, description)
     assert "Sudah sesuai?" in texts(reply) or "pilih kategori" in texts(reply).lower()
@@ -108,6 +110,7 @@ def _token() -> str:
 def test_cancel_and_empty_description_save_nothing(chat, complaint_db: str) -> None:
     who = sender()
     chat(who, "mau komplain")
+    chat(who, "Setuju")
     again = texts(chat(who, "??"))
     assert "ceritakan kejadiannya" in again
     chat(who, "Petugas loket tadi sangat kasar kepada ibu saya")
@@ -121,6 +124,7 @@ def test_cancel_and_empty_description_save_nothing(chat, complaint_db: str) -> N
 def test_pungli_is_confidential_and_duplicate_is_offered(chat, complaint_db: str) -> None:
     who = sender("whatsapp")
     reply = chat(who, "saya mau mengadu")
+    reply = chat(who, "Setuju")
     reply = chat(who, "Ada calo di depan kantor minta uang tambahan supaya paspor cepat jadi")
     assert "Pungli/calo/gratifikasi" in texts(reply)
     chat(who, "ya")
@@ -134,7 +138,8 @@ def test_pungli_is_confidential_and_duplicate_is_offered(chat, complaint_db: str
     [(code, unit, _c, mode, _sid, _st)] = _tickets(complaint_db, who)
     assert (unit, mode) == ("Unit Kepatuhan Internal", "rahasia")
     # the same complaint again: offered to add to the open one
-    chat(who, "saya mau mengadu")
+    again = chat(who, "saya mau mengadu")  # consent is on record: not asked again
+    assert "ceritakan apa yang terjadi" in texts(again) and "Setuju" not in buttons(again)
     offer = chat(who, "Ada calo di depan kantor minta uang tambahan supaya paspor cepat jadi")
     assert code in texts(offer) and f"Tambahkan ke {code}" in buttons(offer)
     added = texts(chat(who, "tambah"))

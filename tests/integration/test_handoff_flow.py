@@ -42,7 +42,11 @@ def test_handoff_round_trip(chat, handoff_db: str, live_backoffice: str, rasa_se
     from office.handoff import LiveSession
 
     who = f"rest:{uuid.uuid4().hex[:12]}"
-    assert "antrean petugas" in texts(chat(who, "mau bicara dengan petugas"))
+    notice = chat(who, "mau bicara dengan petugas")  # consent before anything is stored for the officer
+    assert "pesan yang Bapak/Ibu tulis kepada petugas" in texts(notice) and "antrean petugas" not in texts(notice)
+    with session_scope(handoff_db) as s:
+        assert s.scalar(select(LiveSession).where(LiveSession.sender_id == who)) is None
+    assert "antrean petugas" in texts(chat(who, "Setuju"))
     assert chat(who, "Paspor saya hilang di perjalanan, harus bagaimana?") == []  # the bot stays silent
     with session_scope(handoff_db) as s:
         live = s.scalar(select(LiveSession).where(LiveSession.sender_id == who))
@@ -72,5 +76,6 @@ def test_handoff_round_trip(chat, handoff_db: str, live_backoffice: str, rasa_se
 def test_citizen_stops_waiting(chat, handoff_db: str) -> None:
     who = f"rest:{uuid.uuid4().hex[:12]}"
     chat(who, "sambungkan ke petugas")
+    assert "antrean petugas" in texts(chat(who, "Setuju"))
     assert "sesi dengan petugas ditutup" in texts(chat(who, "batal"))
     assert texts(chat(who, "jam buka kantor kapan?"))

@@ -25,6 +25,8 @@ def _book(chat, who: str) -> str:
     reply = chat(who, "besok")
     times = [p for p in _payloads(reply) if len(p) == 5 and p[2] == ":"]
     reply = chat(who, times[-1])
+    assert "Apakah Bapak/Ibu setuju?" in texts(reply)  # consent before the name (office/consent.py)
+    reply = chat(who, "/consent_agree")
     assert "Atas nama siapa" in texts(reply)
     chat(who, "Dewi Lestari")
     body = texts(chat(who, "Ya"))

@@ -82,7 +82,8 @@ def test_purge_uses_each_kinds_period(db: str, tmp_path: Path, monkeypatch: pyte
     with session_scope(db) as s:
         assert retention.last_run(s) is None
         assert retention.row_counts(s, engine) == {"conversations": 2, "bookings": 1, "complaints": 0,
-                                                   "survey_invitations": 0, "unanswered_questions": 1}
+                                                   "survey_invitations": 0, "unanswered_questions": 1,
+                                                   "outreach": 0}
 
     # 10 days on: the question (7 days) goes, the booking (visit 17 March, kept 30 days) stays
     removed = purge_expired(NOW + dt.timedelta(days=10))
