@@ -254,8 +254,8 @@ def refusal_text(result: reg.RegistrationResult, lang: str) -> str:
         if result.places_left <= 0:
             return _t(lang, "Mohon maaf, kuota kegiatan ini sudah penuh. Tidak ada pendaftaran yang disimpan.",
                       "Sorry, this event is fully booked. Nothing was registered.")
-        return _t(lang, f"Mohon maaf, sisa tempat tinggal {result.places_left} orang, sedangkan daftar berisi lebih "
-                        "banyak. Tidak ada yang didaftarkan. Mohon kirim daftar dengan paling banyak "
+        return _t(lang, f"Mohon maaf, tempat yang tersisa hanya untuk {result.places_left} orang, sedangkan daftar "
+                        "berisi lebih banyak. Tidak ada yang didaftarkan. Mohon kirim daftar dengan paling banyak "
                         f"{result.places_left} orang, atau ketik \"batal\".",
                   f"Sorry, only {result.places_left} places are left and the list has more people. Nothing was "
                   f"registered. Please send a list of at most {result.places_left} people, or type \"cancel\".")

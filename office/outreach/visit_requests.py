@@ -51,9 +51,10 @@ class PreferredDates:
 
 
 def clean_text(value: str, reason: str, max_length: int = MAX_TEXT) -> str:
-    """A short free-text answer (organisation, place): 2..max_length characters, not only digits."""
+    """A short free-text answer (organisation, place): 2..max_length characters, not only digits, and not a
+    button's payload ("/consent_agree" pressed on an earlier question is not a name)."""
     text = re.sub(r"\s+", " ", (value or "").strip())
-    if not 2 <= len(text) <= max_length or not re.search(r"[^\W\d_]", text):
+    if not 2 <= len(text) <= max_length or not re.search(r"[^\W\d_]", text) or text.startswith("/"):
         raise VisitRequestError(reason)
     return text
 

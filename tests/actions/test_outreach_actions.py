@@ -133,7 +133,7 @@ def test_group_registration_fills_quota_and_the_next_is_refused(db: str) -> None
     assert "Baris 3" in text and "sama dengan baris 1" in text
     four = "Siti Aminah, 12-05-1990\nBudi, 3 Maret 2001\nAni, 01-01-1985\nDedi, 02-02-1970"
     result, text = validate(form, "outreach_members", four, slots)
-    assert result == {"outreach_members": None} and "sisa tempat tinggal 3 orang" in text
+    assert result == {"outreach_members": None} and "tempat yang tersisa hanya untuk 3 orang" in text
     three = "Siti Aminah, 12-05-1990\nBudi, 3 Maret 2001\nAni, 01-01-1985"
     result, _ = validate(form, "outreach_members", three, slots)
     slots.update(result)

@@ -89,7 +89,7 @@ def test_group_fills_quota_and_second_group_is_refused(chat, events: dict[str, i
     assert "Baris 2 (\"Budi, 3 Maret\"): tahun lahir harus ditulis 4 angka" in body
     assert "Baris 3" in body and "tidak ada di kalender" in body
     reply = chat(first, "Siti Aminah, 12-05-1990\nBudi, 3 Maret 2001\nAni, 01-01-1985\nDedi, 02-02-1970")
-    assert "sisa tempat tinggal 3 orang" in texts(reply)
+    assert "tempat yang tersisa hanya untuk 3 orang" in texts(reply)
     reply = chat(first, "Siti Aminah, 12-05-1990\nBudi, 3 Maret 2001\nAni, 01-01-1985")
     assert "Peserta (3 orang)" in texts(reply) and "2. Budi — 3 Maret 2001" in texts(reply)
     # a second group reaches its confirmation while the places are still free

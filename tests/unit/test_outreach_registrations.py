@@ -292,7 +292,7 @@ def test_visit_request_saved_with_code_and_dates(db: str) -> None:
     ("headcount", "nol", vr.BAD_HEADCOUNT), ("headcount", "0", vr.BAD_HEADCOUNT),
     ("headcount", "1000000", vr.HEADCOUNT_TOO_LARGE), ("dates", "kemarin", vr.PAST_DATE),
     ("dates", "31 Februari 2027", vr.INVALID_DATE), ("contact", "08123456789", vr.BAD_CONTACT),
-    ("organisation", "1", vr.BAD_ORGANISATION),
+    ("organisation", "1", vr.BAD_ORGANISATION), ("organisation", "/consent_agree", vr.BAD_ORGANISATION),
 ])
 def test_visit_request_bad_input_writes_nothing(db: str, field: str, value: str, reason: str) -> None:
     values = {"organisation": "Desa Daya Murni", "contact": "Ibu Ratna", "headcount": "30", "dates": "20 April 2026"}
