@@ -33,6 +33,8 @@ CODE_RE = re.compile(r"\bADU-(\d{4})-(\d{6})\b", re.IGNORECASE)
 SYSTEM_ACTOR = "sistem"
 MAX_TEXT = 4000
 DUPLICATE_SIMILARITY = 0.5
+# A confirmation sent again within this time files nothing new (see _recent_same_ticket).
+RESUBMIT_WINDOW = dt.timedelta(minutes=10)
 
 
 class ComplaintError(ValueError):
@@ -156,6 +158,10 @@ def file_ticket(session: Session, *, description: str, sender_id: str | None, ca
         raise ComplaintError("Isi pengaduan kosong.")
     if mode not in MODES:
         raise ComplaintError("Mode kerahasiaan tidak dikenal.")
+    resubmitted = _recent_same_ticket(session, sender_id if mode != "anonim" else None, description,
+                                      clock.to_utc(now or clock.now()))
+    if resubmitted is not None:
+        return resubmitted
     category = config.category(category_key) if config.has_category(category_key) else propose_category(description, config)
     if category.always_confidential and mode == "biasa":
         mode = "rahasia"
@@ -183,6 +189,22 @@ def file_ticket(session: Session, *, description: str, sender_id: str | None, ca
                          "evidence": len(ticket.evidence)}, now=now)
     _notify(session, ticket, "new", config, now)
     return ticket
+
+
+def _recent_same_ticket(session: Session, sender_id: str | None, description: str,
+                        now: dt.datetime) -> Ticket | None:
+    """The ticket this sender filed with exactly this text moments ago. A confirmation sent again (the
+    action server died after filing but before answering, or a double tap) returns that ticket instead
+    of filing a second one."""
+    if not sender_id:
+        return None
+    since = now - RESUBMIT_WINDOW
+    for ticket in session.scalars(select(Ticket).where(Ticket.sender_id == sender_id,
+                                                       Ticket.description == description)
+                                  .order_by(Ticket.id.desc()).limit(5)):
+        if _aware(ticket.created_at) >= since:
+            return ticket
+    return None
 
 
 def _notify(session: Session, ticket: Ticket, event: str, config: RoutingConfig, now: dt.datetime) -> None:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 import office.models  # noqa: F401
 from office import audit
@@ -84,6 +84,20 @@ def test_codes_are_sequential_per_year(db_url: str) -> None:
     assert (a, b, c) == ("ADU-2026-000001", "ADU-2026-000002", "ADU-2027-000001")
     assert find_code("cek status adu-2026-000002 ya") == "ADU-2026-000002"
     assert find_code("cek status ADU-26-2") is None
+
+
+def test_the_same_confirmation_sent_again_files_one_ticket(db_url: str) -> None:
+    # the action server died after filing but before answering; the citizen sends "Ya" again
+    first = _file(db_url, "petugas loket meminta uang tambahan")
+    again = _file(db_url, "petugas loket meminta uang tambahan", now=MONDAY + dt.timedelta(minutes=3))
+    other_sender = _file(db_url, "petugas loket meminta uang tambahan", sender="web:lain")
+    later = _file(db_url, "petugas loket meminta uang tambahan", now=MONDAY + dt.timedelta(minutes=30))
+    anonymous = [_file(db_url, "antrean tidak tertib", sender=None, mode="anonim") for _ in range(2)]
+    assert again == first
+    assert len({first, other_sender, later}) == 3
+    assert anonymous[0] != anonymous[1]  # no sender to tell them apart: both are kept
+    with session_scope(db_url) as s:
+        assert s.scalar(select(func.count()).select_from(Ticket)) == 5
 
 
 def test_codes_stay_unique_under_concurrent_filing(db_url: str) -> None:
