@@ -92,13 +92,23 @@ class Citizen:
     """One simulated citizen: a random but seeded mix of conversations, one message at a time."""
 
     def __init__(self, index: int, client: httpx.AsyncClient, url: str, recorder: Recorder, seed: int,
-                 questions: list[str]) -> None:
+                 questions: list[str], interval: float | None = None) -> None:
         self.index, self.client, self.url, self.recorder = index, client, url, recorder
+        # Paced (`--rate`): at most one message per `interval` seconds, like a person reading the answer
+        # before typing; a late reply is not made up for by sending faster afterwards.
+        self.interval, self.next_at = interval, None
         self.random = random.Random(seed * 1000 + index)
         self.questions = questions
         self.codes: list[tuple[str, str, str]] = []  # (kind, sender, code)
 
     async def send(self, kind: str, sender: str, message: str) -> list[dict[str, Any]]:
+        if self.interval:
+            now = time.monotonic()
+            if self.next_at is None:  # citizens start spread over one interval, not all at once
+                self.next_at = now + self.random.uniform(0, self.interval)
+            if self.next_at > now:
+                await asyncio.sleep(self.next_at - now)
+            self.next_at = max(self.next_at, now) + self.interval
         started = time.perf_counter()
         try:
             response = await self.client.post(f"{self.url}/webhooks/rest/webhook",
@@ -222,11 +232,12 @@ def summarise(values: list[float], elapsed: float) -> dict[str, Any]:
 
 
 async def _converse(url: str, citizens: int, seconds: float, conversations: int | None, seed: int,
-                    recorder: Recorder) -> float:
+                    recorder: Recorder, rate: float | None = None) -> float:
     questions = kb_questions()
     limits = httpx.Limits(max_connections=citizens + 2, max_keepalive_connections=citizens + 2)
+    interval = citizens / rate if rate else None
     async with httpx.AsyncClient(limits=limits) as client:
-        people = [Citizen(i, client, url, recorder, seed, questions) for i in range(citizens)]
+        people = [Citizen(i, client, url, recorder, seed, questions, interval) for i in range(citizens)]
         started = time.monotonic()
         await asyncio.gather(*(p.run(started + seconds, conversations) for p in people))
         return time.monotonic() - started
@@ -262,18 +273,21 @@ async def _parse(url: str, token: str, citizens: int, texts: list[str]) -> tuple
 
 def run_load(rasa_url: str, token: str, *, citizens: int = 20, seconds: float = 60.0,
              conversations: int | None = None, seed: int = 8, parse_compare: bool = True,
-             warm_up: bool = True) -> dict[str, Any]:
+             warm_up: bool = True, rate: float | None = None) -> dict[str, Any]:
     """Drive running servers: the citizens' conversations, then bare NLU parsing of the same texts.
-    Returns the report (without memory: the caller knows the processes)."""
+    Without `rate` every citizen sends its next message as soon as the answer arrives (a stress test: with
+    N citizens always waiting, mean latency = N / throughput). With `rate` (messages/s for all citizens
+    together) they pace themselves like people reading the answers, and the latencies show the service
+    at that load. Returns the report (without memory: the caller knows the processes)."""
     url = rasa_url.rstrip("/")
     if warm_up:  # the first message of each path loads lazily (TF graphs, the KB index): not measured
         warm = Recorder()
         asyncio.run(_converse(url, 1, 600.0, len(KINDS), seed + 1, warm))
     recorder = Recorder()
-    elapsed = asyncio.run(_converse(url, citizens, seconds, conversations, seed, recorder))
+    elapsed = asyncio.run(_converse(url, citizens, seconds, conversations, seed, recorder, rate))
     every = [v for values in recorder.latencies.values() for v in values]
     report: dict[str, Any] = {
-        "citizens": citizens, "seconds": round(elapsed, 1),
+        "citizens": citizens, "seconds": round(elapsed, 1), "rate": rate,
         "conversations": dict(recorder.conversations),
         "all": summarise(every, elapsed),
         "kinds": {k: summarise(v, elapsed) for k, v in recorder.latencies.items()},
@@ -420,7 +434,7 @@ def stack(db: str, model: Path, workdir: Path, profile_actions: Path | None = No
 
 
 def bench_one(db: str, model: Path, citizens: int, seconds: float, seed: int,
-              profile_actions: Path | None = None) -> dict[str, Any]:
+              profile_actions: Path | None = None, rate: float | None = None) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix=f"bench-{db}-") as tmp:
         workdir = Path(tmp)
         with stack(db, model, workdir, profile_actions) as running:
@@ -428,7 +442,8 @@ def bench_one(db: str, model: Path, citizens: int, seconds: float, seed: int,
             sampler.start()
             print(f"==> {citizens} citizens talking for {seconds:.0f} s, then bare NLU parsing of the same texts",
                   flush=True)
-            report = run_load(running["rasa_url"], running["token"], citizens=citizens, seconds=seconds, seed=seed)
+            report = run_load(running["rasa_url"], running["token"], citizens=citizens, seconds=seconds, seed=seed,
+                              rate=rate)
             report["memory"] = sampler.report()
             report["database"] = db
             return report
@@ -436,7 +451,8 @@ def bench_one(db: str, model: Path, citizens: int, seconds: float, seed: int,
 
 def table(report: dict[str, Any]) -> str:
     """A readable summary of one run."""
-    lines = [f"database {report['database']}: {report['citizens']} citizens, {report['seconds']} s, "
+    paced = f" paced at {report['rate']:g} msg/s" if report.get("rate") else " (no pause between messages)"
+    lines = [f"database {report['database']}: {report['citizens']} citizens{paced}, {report['seconds']} s, "
              f"conversations {report['conversations']}, errors {report['errors']}",
              f"  {'kind':<11}{'messages':>9}{'msg/s':>8}{'p50 ms':>8}{'p95 ms':>8}{'p99 ms':>8}{'max ms':>8}"]
     rows = [("all", report["all"])] + list(report["kinds"].items())
@@ -468,6 +484,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--model", help="a trained model (default: train if the inputs changed, then use it)")
     parser.add_argument("--seed", type=int, default=8)
     parser.add_argument("--profile-actions", type=Path, help="run the action server under cProfile, write here")
+    parser.add_argument("--rate", type=float, help="messages/s of all citizens together (default: no pauses)")
     args = parser.parse_args(argv)
     if args.model:
         model = Path(args.model)
@@ -475,7 +492,7 @@ def main(argv: list[str] | None = None) -> int:
         from tools.train_if_needed import train
 
         model = train()
-    runs = [bench_one(db, model, args.citizens, args.seconds, args.seed, args.profile_actions)
+    runs = [bench_one(db, model, args.citizens, args.seconds, args.seed, args.profile_actions, args.rate)
             for db in (["sqlite", "postgres"] if args.db == "both" else [args.db])]
     stamp = dt.datetime.now().strftime("%Y-%m-%dT%H%M%S")
     out = ROOT / "results" / f"bench-{stamp}.json"
