@@ -285,6 +285,13 @@ class ActionAskBookingTime(Action):
         with session_scope() as session:
             service = get_service(session, tracker.get_slot("booking_service") or "")
             slots = bk.free_slots(session, service, day, clock.now(), _calendar()) if service else []
+        if not slots:
+            # the day filled up after the citizen chose it (other citizens booked meanwhile): ask for a date
+            # again instead of offering no times at all
+            dispatcher.utter_message(text=_t(lang, f"Mohon maaf, jadwal pada {format_date(day, lang)} baru saja penuh.",
+                                             f"Sorry, {format_date(day, lang)} has just been fully booked."))
+            await ActionAskBookingDate().run(dispatcher, tracker, domain)
+            return [SlotSet("booking_date", None), SlotSet("requested_slot", "booking_date")]
         buttons = [{"title": f"{_hhmm(s.start)} ({s.free})", "payload": s.start.strftime("%H:%M")}
                    for s in slots[:MAX_TIME_BUTTONS]]
         more = len(slots) > MAX_TIME_BUTTONS

@@ -208,3 +208,16 @@ def test_english_conversation_answers_in_english(db: str) -> None:
     code = _booking(db)
     _, d = run(ab.ActionBookingCheck(), tracker(english, text=f"check booking {code}"))
     assert "Wednesday, 25 March 2026, at 10.00 WIB" in said(d) and "Status: active" in said(d)
+
+
+def test_a_day_that_fills_while_the_citizen_chooses_asks_for_a_date_again(db: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    # other citizens took the last places between choosing the date and being asked for a time
+    full_day, free_slots = dt.date(2026, 3, 25), ab.bk.free_slots
+    monkeypatch.setattr(ab.bk, "free_slots", lambda session, service, day, *args, **kwargs:
+                        [] if day == full_day else free_slots(session, service, day, *args, **kwargs))
+    events, d = run(ab.ActionAskBookingTime(), tracker({"booking_service": "AMBIL", "booking_date": "2026-03-25"},
+                                                        active_loop="booking_form"))
+    assert "baru saja penuh" in said(d) and "Tanggal berapa" in said(d)
+    offered = [b["payload"] for b in d.messages[-1]["buttons"]]
+    assert offered and full_day.isoformat() not in offered
+    assert {(e["name"], e["value"]) for e in events} == {("booking_date", None), ("requested_slot", "booking_date")}
