@@ -93,11 +93,16 @@ def test_the_same_confirmation_sent_again_files_one_ticket(db_url: str) -> None:
     other_sender = _file(db_url, "petugas loket meminta uang tambahan", sender="web:lain")
     later = _file(db_url, "petugas loket meminta uang tambahan", now=MONDAY + dt.timedelta(minutes=30))
     anonymous = [_file(db_url, "antrean tidak tertib", sender=None, mode="anonim") for _ in range(2)]
+    photo = [{"type": "image", "url": "https://api.twilio.com/2010-04-01/Accounts/AC1/Messages/MM1/Media/ME1",
+              "provider": "twilio"}]
+    with_evidence = _file(db_url, "petugas loket meminta uang tambahan", evidence=photo)
+    assert with_evidence not in (first, later)  # the same text with other evidence is a new complaint
+    assert _file(db_url, "petugas loket meminta uang tambahan", evidence=photo) == with_evidence
     assert again == first
     assert len({first, other_sender, later}) == 3
     assert anonymous[0] != anonymous[1]  # no sender to tell them apart: both are kept
     with session_scope(db_url) as s:
-        assert s.scalar(select(func.count()).select_from(Ticket)) == 5
+        assert s.scalar(select(func.count()).select_from(Ticket)) == 6
 
 
 def test_codes_stay_unique_under_concurrent_filing(db_url: str) -> None:
