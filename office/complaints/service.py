@@ -33,8 +33,6 @@ CODE_RE = re.compile(r"\bADU-(\d{4})-(\d{6})\b", re.IGNORECASE)
 SYSTEM_ACTOR = "sistem"
 MAX_TEXT = 4000
 DUPLICATE_SIMILARITY = 0.5
-# A confirmation sent again within this time files nothing new (see _recent_same_ticket).
-RESUBMIT_WINDOW = dt.timedelta(minutes=10)
 
 
 class ComplaintError(ValueError):
@@ -136,18 +134,13 @@ def check_evidence(attachments: Iterable[dict[str, Any]], config: RoutingConfig 
     return EvidenceCheck(accepted, rejected)
 
 
-def _evidence_reference(item: dict[str, Any]) -> str | None:
-    """Where the provider keeps the file (a media URL or a Telegram file id)."""
-    return str(item.get("url") or item.get("file_id") or "") or None
-
-
 def _evidence_row(item: dict[str, Any], now: dt.datetime) -> TicketEvidence:
     size = item.get("size")
     return TicketEvidence(kind=str(item.get("kind") or evidence_kind(item) or "image"),
                           mime_type=(str(item.get("mime_type"))[:80] if item.get("mime_type") else None),
                           size=int(size) if isinstance(size, (int, float)) else None,
                           provider=(str(item.get("provider"))[:32] if item.get("provider") else None),
-                          reference=_evidence_reference(item), created_at=now)
+                          reference=str(item.get("url") or item.get("file_id") or "") or None, created_at=now)
 
 
 def file_ticket(session: Session, *, description: str, sender_id: str | None, category_key: str | None = None,
@@ -163,12 +156,6 @@ def file_ticket(session: Session, *, description: str, sender_id: str | None, ca
         raise ComplaintError("Isi pengaduan kosong.")
     if mode not in MODES:
         raise ComplaintError("Mode kerahasiaan tidak dikenal.")
-    accepted = check_evidence(evidence, config).accepted
-    resubmitted = _recent_same_ticket(session, sender_id if mode != "anonim" else None, description,
-                                      [_evidence_reference(item) for item in accepted],
-                                      clock.to_utc(now or clock.now()))
-    if resubmitted is not None:
-        return resubmitted
     category = config.category(category_key) if config.has_category(category_key) else propose_category(description, config)
     if category.always_confidential and mode == "biasa":
         mode = "rahasia"
@@ -187,7 +174,7 @@ def file_ticket(session: Session, *, description: str, sender_id: str | None, ca
                     language="en" if language == "en" else "id",
                     first_response_due=first_due, resolution_due=resolution_due)
     ticket.messages.append(TicketMessage(author_kind="citizen", text=description, abusive=abusive, created_at=now))
-    for item in accepted:
+    for item in check_evidence(evidence, config).accepted:
         ticket.evidence.append(_evidence_row(item, now))
     session.add(ticket)
     session.flush()
@@ -196,23 +183,6 @@ def file_ticket(session: Session, *, description: str, sender_id: str | None, ca
                          "evidence": len(ticket.evidence)}, now=now)
     _notify(session, ticket, "new", config, now)
     return ticket
-
-
-def _recent_same_ticket(session: Session, sender_id: str | None, description: str,
-                        evidence_refs: list[str | None], now: dt.datetime) -> Ticket | None:
-    """The ticket this sender filed with exactly this text and evidence moments ago. A confirmation sent
-    again (the action server died after filing but before answering, or a double tap) returns that ticket
-    instead of filing a second one; the same text with other evidence is a new complaint."""
-    if not sender_id:
-        return None
-    since = now - RESUBMIT_WINDOW
-    wanted = sorted(ref or "" for ref in evidence_refs)
-    for ticket in session.scalars(select(Ticket).where(Ticket.sender_id == sender_id,
-                                                       Ticket.description == description)
-                                  .order_by(Ticket.id.desc()).limit(5)):
-        if _aware(ticket.created_at) >= since and sorted(e.reference or "" for e in ticket.evidence) == wanted:
-            return ticket
-    return None
 
 
 def _notify(session: Session, ticket: Ticket, event: str, config: RoutingConfig, now: dt.datetime) -> None:
@@ -314,7 +284,7 @@ def add_citizen_message(session: Session, ticket: Ticket, text: str, *, sender_i
     abusive = is_abusive(text, config)
     message = TicketMessage(author_kind="citizen", text=text or "(lampiran)", abusive=abusive, created_at=now)
     ticket.messages.append(message)
-    for item in accepted:
+    for item in check_evidence(evidence, config).accepted:
         ticket.evidence.append(_evidence_row(item, now))
     if ticket.status == "menunggu_warga":
         ticket.status = "diproses"

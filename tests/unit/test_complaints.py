@@ -9,7 +9,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 import office.models  # noqa: F401
 from office import audit
@@ -84,25 +84,6 @@ def test_codes_are_sequential_per_year(db_url: str) -> None:
     assert (a, b, c) == ("ADU-2026-000001", "ADU-2026-000002", "ADU-2027-000001")
     assert find_code("cek status adu-2026-000002 ya") == "ADU-2026-000002"
     assert find_code("cek status ADU-26-2") is None
-
-
-def test_the_same_confirmation_sent_again_files_one_ticket(db_url: str) -> None:
-    # the action server died after filing but before answering; the citizen sends "Ya" again
-    first = _file(db_url, "petugas loket meminta uang tambahan")
-    again = _file(db_url, "petugas loket meminta uang tambahan", now=MONDAY + dt.timedelta(minutes=3))
-    other_sender = _file(db_url, "petugas loket meminta uang tambahan", sender="web:lain")
-    later = _file(db_url, "petugas loket meminta uang tambahan", now=MONDAY + dt.timedelta(minutes=30))
-    anonymous = [_file(db_url, "antrean tidak tertib", sender=None, mode="anonim") for _ in range(2)]
-    photo = [{"type": "image", "url": "https://api.twilio.com/2010-04-01/Accounts/AC1/Messages/MM1/Media/ME1",
-              "provider": "twilio"}]
-    with_evidence = _file(db_url, "petugas loket meminta uang tambahan", evidence=photo)
-    assert with_evidence not in (first, later)  # the same text with other evidence is a new complaint
-    assert _file(db_url, "petugas loket meminta uang tambahan", evidence=photo) == with_evidence
-    assert again == first
-    assert len({first, other_sender, later}) == 3
-    assert anonymous[0] != anonymous[1]  # no sender to tell them apart: both are kept
-    with session_scope(db_url) as s:
-        assert s.scalar(select(func.count()).select_from(Ticket)) == 6
 
 
 def test_codes_stay_unique_under_concurrent_filing(db_url: str) -> None:
