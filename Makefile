@@ -24,7 +24,7 @@ help:
 	@echo "make test   - the whole test suite (unit, actions, integration, browser, Rasa data and stories)"
 	@echo "make eval   - knowledge-base retrieval evaluation (hit@k, MRR, decline, latency)"
 	@echo "make admin  - create the first admin account (prints a one-time password)"
-	@echo "make bench  - load benchmark on its own stack: N=20 citizens, SECONDS=60, DB=sqlite|postgres|both, RATE=msg/s (paced)"
+	@echo "make bench  - load benchmark on its own stack: N=20 citizens, SECONDS=60, DB=sqlite|postgres|both, RATE=msg/s (paced), WORKERS=Rasa workers (>1 needs Redis)"
 
 .venv/.installed: requirements/app.txt
 	@test -n "$(PY311)" || { echo "Python 3.11 not found: install it (e.g. pyenv install 3.11) and retry"; exit 1; }
@@ -83,7 +83,7 @@ eval: setup
 # Load benchmark (tools/bench.py): starts its own stack on free ports and a fresh database, N citizens talk
 # for SECONDS, then bare NLU parsing of the same texts; writes results/bench-<date>.json.
 bench: setup
-	@$(APP)/python -m tools.bench -n $(or $(N),20) --seconds $(or $(SECONDS),60) --db $(or $(DB),sqlite) $(if $(RATE),--rate $(RATE))
+	@$(APP)/python -m tools.bench -n $(or $(N),20) --seconds $(or $(SECONDS),60) --db $(or $(DB),sqlite) $(if $(RATE),--rate $(RATE)) $(if $(WORKERS),--rasa-workers $(WORKERS))
 
 bench-booking: bench  # the former booking-only benchmark; bookings are one of the bench's conversations
 

@@ -16,6 +16,7 @@ from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import ActiveLoop, EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
+from sqlalchemy.orm import Session
 
 # Every table must be mapped before actions.knowledge starts its KB warm-up thread (KB_WARM_UP=1),
 # or that thread configures the mappers halfway through another module's import and all queries fail.
@@ -75,8 +76,10 @@ def _answer_question(dispatcher: CollectingDispatcher, tracker: Tracker, lang: s
     return True
 
 
-def _calendar():  # type: ignore[no-untyped-def]
-    return office_calendar()
+def _calendar(session: Session | None = None):  # type: ignore[no-untyped-def]
+    """The working-day calendar in force; pass the open session so it is read there and not in a
+    session of its own (a connection checkout, a query and a commit: ~1.2 ms each time)."""
+    return office_calendar(session)
 
 
 def _service_label(service: BookingService | None, code: str, lang: str) -> str:
@@ -262,7 +265,7 @@ class ActionAskBookingDate(Action):
         lang = language_of(tracker)
         with session_scope() as session:
             service = get_service(session, tracker.get_slot("booking_service") or "")
-            days = bk.open_days(session, service, clock.now(), _calendar()) if service else []
+            days = bk.open_days(session, service, clock.now(), _calendar(session)) if service else []
         buttons = [{"title": format_date(d, lang), "payload": d.isoformat()} for d in days]
         text = _t(lang, "Tanggal berapa Bapak/Ibu ingin datang? Pilih tanggal di bawah atau ketik, misalnya "
                         "\"besok\", \"senin depan\", \"tgl 5 des\", atau \"5/12\".",
@@ -284,7 +287,7 @@ class ActionAskBookingTime(Action):
             return [SlotSet("booking_date", None)]
         with session_scope() as session:
             service = get_service(session, tracker.get_slot("booking_service") or "")
-            slots = bk.free_slots(session, service, day, clock.now(), _calendar()) if service else []
+            slots = bk.free_slots(session, service, day, clock.now(), _calendar(session)) if service else []
         if not slots:
             # the day filled up after the citizen chose it (other citizens booked meanwhile): ask for a date
             # again instead of offering no times at all
@@ -377,12 +380,13 @@ class _DateTimeValidation:
             if service is None:
                 return {"booking_date": None, "booking_service": None}
             policy = get_policy(session)
-            problem = bk.date_problem(service, day, now, _calendar(), policy)
+            calendar = _calendar(session)  # once for the three checks below
+            problem = bk.date_problem(service, day, now, calendar, policy)
             if problem:
                 dispatcher.utter_message(text=_date_problem_text(problem[0], problem[1], day, lang))
                 return {"booking_date": None}
-            if not bk.free_slots(session, service, day, now, _calendar()):
-                alternatives = bk.nearest_alternatives(session, service, day, dt.time(8, 0), now, _calendar())
+            if not bk.free_slots(session, service, day, now, calendar):
+                alternatives = bk.nearest_alternatives(session, service, day, dt.time(8, 0), now, calendar)
                 dispatcher.utter_message(text=_t(lang, f"Mohon maaf, jadwal pada {format_date(day, lang)} sudah penuh.",
                                                  f"Sorry, {format_date(day, lang)} is fully booked.")
                                          + "\n" + _alternatives_text(alternatives, lang))
@@ -399,7 +403,8 @@ class _DateTimeValidation:
             return {"booking_time": None, "booking_date": None}
         with session_scope() as session:
             service = get_service(session, tracker.get_slot("booking_service") or "")
-            slots = bk.slots_on(session, service, day, clock.now(), _calendar()) if service else []
+            calendar = _calendar(session)
+            slots = bk.slots_on(session, service, day, clock.now(), calendar) if service else []
             chosen = next((s for s in slots if start is not None and s.start == start), None)
             if chosen is None:
                 if not _answer_question(dispatcher, tracker, lang):
@@ -408,7 +413,7 @@ class _DateTimeValidation:
                                                      "That time is not available. Please choose one of the buttons."))
                 return {"booking_time": None}
             if chosen.free < 1:
-                alternatives = bk.nearest_alternatives(session, service, day, chosen.start, clock.now(), _calendar())
+                alternatives = bk.nearest_alternatives(session, service, day, chosen.start, clock.now(), calendar)
                 dispatcher.utter_message(text=_t(lang, "Mohon maaf, jam tersebut sudah penuh.",
                                                  "Sorry, that time is full.") + "\n"
                                          + _alternatives_text(alternatives, lang))

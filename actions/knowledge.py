@@ -14,7 +14,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 import office.models  # noqa: F401  (every table mapped before the warm-up thread queries)
 from actions.common import language_of, latest_text, menu_buttons
-from office.kb.search import get_knowledge_base
+from office.kb.search import get_knowledge_base, pin_embed_threads
 from office.senders import channel_of
 from office.kb.answer_log import record_answer
 from office.kb.store import record_unanswered
@@ -29,6 +29,10 @@ def _warm_up() -> None:
     except Exception:  # the first question retries; never let warm-up kill the action server
         log.exception("knowledge-base warm-up failed; it will load on the first question")
 
+
+# One torch thread for question embeddings in the action server: it shares the cores with Rasa, where a
+# second thread costs more CPU than it saves (office/kb/search.py pin_embed_threads has the numbers).
+pin_embed_threads(1)
 
 if os.environ.get("KB_WARM_UP") == "1":
     threading.Thread(target=_warm_up, name="kb-warm-up", daemon=True).start()

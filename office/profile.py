@@ -116,11 +116,26 @@ def parse_profile(data: dict, source: Path) -> OfficeProfile:
     )
 
 
+# path -> (the parsed YAML mapping read_yaml returned, the profile built from it)
+_PARSED: dict[Path, tuple[object, OfficeProfile]] = {}
+
+
 def load_profile(path: Path | None = None) -> OfficeProfile:
-    """Load the profile; an edit of the file applies on the next call (no restart)."""
+    """Load the profile; an edit of the file applies on the next call (no restart).
+
+    The profile built from a mapping is reused for as long as read_yaml returns that same mapping (it
+    re-reads the file, giving a new one, when the modification time changes). Why: the action server
+    asks for the profile several times per message (consent notice hash, calendar, texts) and validating
+    it again each time cost 150-350 us a call, ~2% of the action server's CPU under `make bench`
+    (py-spy: load_profile + parse_profile)."""
     path = Path(path or get_settings().profile_path)
     try:
         data = read_yaml(path)
     except ConfigFileError as exc:
         raise ProfileError(f"office profile: {exc}") from exc
-    return parse_profile(data, path)
+    cached = _PARSED.get(path)
+    if cached is not None and cached[0] is data:
+        return cached[1]
+    profile = parse_profile(data, path)
+    _PARSED[path] = (data, profile)
+    return profile

@@ -32,7 +32,7 @@ import time
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 import httpx
 import yaml
@@ -273,7 +273,8 @@ async def _parse(url: str, token: str, citizens: int, texts: list[str]) -> tuple
 
 def run_load(rasa_url: str, token: str, *, citizens: int = 20, seconds: float = 60.0,
              conversations: int | None = None, seed: int = 8, parse_compare: bool = True,
-             warm_up: bool = True, rate: float | None = None) -> dict[str, Any]:
+             warm_up: bool = True, rate: float | None = None,
+             phase: Callable[[str], None] | None = None) -> dict[str, Any]:
     """Drive running servers: the citizens' conversations, then bare NLU parsing of the same texts.
     Without `rate` every citizen sends its next message as soon as the answer arrives (a stress test: with
     N citizens always waiting, mean latency = N / throughput). With `rate` (messages/s for all citizens
@@ -284,7 +285,13 @@ def run_load(rasa_url: str, token: str, *, citizens: int = 20, seconds: float = 
         warm = Recorder()
         asyncio.run(_converse(url, 1, 600.0, len(KINDS), seed + 1, warm))
     recorder = Recorder()
+    if phase:  # the caller reads the processes' CPU time around the conversations only
+        phase("conversations")
+    client_cpu = time.process_time()
     elapsed = asyncio.run(_converse(url, citizens, seconds, conversations, seed, recorder, rate))
+    client_cpu = time.process_time() - client_cpu  # the simulated citizens share the 2 cores with the stack
+    if phase:
+        phase("nlu_parse")
     every = [v for values in recorder.latencies.values() for v in values]
     report: dict[str, Any] = {
         "citizens": citizens, "seconds": round(elapsed, 1), "rate": rate,
@@ -292,6 +299,7 @@ def run_load(rasa_url: str, token: str, *, citizens: int = 20, seconds: float = 
         "all": summarise(every, elapsed),
         "kinds": {k: summarise(v, elapsed) for k, v in recorder.latencies.items()},
         "errors": len(recorder.errors), "error_samples": recorder.errors[:20],
+        "client_cpu_ms_per_message": round(1000 * client_cpu / max(len(every), 1), 1),
     }
     if parse_compare and recorder.texts:
         latencies, errors, parse_elapsed = asyncio.run(_parse(url, token, citizens, recorder.texts))
@@ -309,31 +317,60 @@ def run_load(rasa_url: str, token: str, *, citizens: int = 20, seconds: float = 
 # ---------------------------------------------------------------------------------------------
 # memory of the stack's processes
 
+def _family(pid: int) -> list[int]:
+    """A process and its descendants (Rasa's Sanic workers are children of the process we started)."""
+    found, stack = [], [pid]
+    while stack:
+        current = stack.pop()
+        found.append(current)
+        with contextlib.suppress(OSError):
+            for task in Path(f"/proc/{current}/task").iterdir():
+                stack.extend(int(c) for c in (task / "children").read_text().split())
+    return found
+
+
 def rss_mb(pid: int) -> float:
     """Resident memory of a process and its descendants in MB, from /proc (psutil is not a dependency)."""
     total = 0
-    stack = [pid]
-    while stack:
-        current = stack.pop()
+    for current in _family(pid):
         with contextlib.suppress(OSError):
             for line in Path(f"/proc/{current}/status").read_text().splitlines():
                 if line.startswith("VmRSS:"):
                     total += int(line.split()[1])
-            for task in Path(f"/proc/{current}/task").iterdir():
-                children = (task / "children").read_text().split()
-                stack.extend(int(c) for c in children)
     return round(total / 1024, 1)
 
 
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) used so far by a process and its living descendants, from /proc/<pid>/stat."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for current in _family(pid):
+        with contextlib.suppress(OSError):
+            fields = Path(f"/proc/{current}/stat").read_text().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15 of proc(5))
+    return total / ticks
+
+
 class MemorySampler(threading.Thread):
-    """Samples each process's resident memory once a second; keeps the peak."""
+    """Samples each process's resident memory once a second; keeps the peak. Also reads each process's CPU
+    time at the start and when asked (`cpu`), so the report can give CPU milliseconds per message: what
+    decides how many messages/s 2 cores can carry, whatever the latencies."""
 
     def __init__(self, pids: dict[str, int]) -> None:
         super().__init__(daemon=True)
         self.pids = pids
         self.peak = {name: 0.0 for name in pids}
         self.start_mb = {name: rss_mb(pid) for name, pid in pids.items()}
+        self.start_cpu = {name: cpu_seconds(pid) for name, pid in pids.items()}
         self.stopping = threading.Event()
+
+    def mark_cpu(self) -> None:
+        """Count CPU time from now on (after the warm-up)."""
+        self.start_cpu = {name: cpu_seconds(pid) for name, pid in self.pids.items()}
+
+    def cpu(self) -> dict[str, float]:
+        """CPU seconds each process used since the sampler started or `mark_cpu`."""
+        return {name: round(cpu_seconds(pid) - self.start_cpu[name], 2) for name, pid in self.pids.items()}
 
     def run(self) -> None:
         while not self.stopping.is_set():
@@ -350,6 +387,19 @@ class MemorySampler(threading.Thread):
 
 # ---------------------------------------------------------------------------------------------
 # the stack
+
+def redis_url() -> str:
+    """REDIS_URL, or the Redis on 127.0.0.1; several Rasa workers cannot share conversation locks without one."""
+    url = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/0"
+    import redis
+
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=2).ping()
+    except redis.RedisError as exc:
+        raise SystemExit(f"--rasa-workers > 1 needs Redis for the conversation locks: {url} is not reachable "
+                         f"({exc}); set REDIS_URL") from exc
+    return url
+
 
 @contextlib.contextmanager
 def databases(kind: str, workdir: Path) -> Iterator[tuple[str, str]]:
@@ -377,10 +427,13 @@ def databases(kind: str, workdir: Path) -> Iterator[tuple[str, str]]:
 
 
 @contextlib.contextmanager
-def stack(db: str, model: Path, workdir: Path, profile_actions: Path | None = None) -> Iterator[dict[str, Any]]:
+def stack(db: str, model: Path, workdir: Path, profile_actions: Path | None = None,
+          rasa_workers: int = 1) -> Iterator[dict[str, Any]]:
     """Rasa, action server, back-office and worker on free ports, on a fresh migrated database with the
     knowledge base loaded; yields their URLs, the Rasa token and the process ids. With `profile_actions`
-    the action server runs under cProfile and writes its profile there when stopped (SIGINT)."""
+    the action server runs under cProfile and writes its profile there when stopped (SIGINT). With
+    `rasa_workers` > 1 Rasa runs that many Sanic worker processes (SANIC_WORKERS) sharing the conversation
+    locks through Redis (bot/endpoints-replicas.yml, REDIS_URL), as the Procfile does in production."""
     with databases(db, workdir) as (office_url, tracker_url):
         env_values = {"DATABASE_URL": office_url, "TRACKER_STORE_URL": tracker_url,
                       "SECRET_KEY": secrets.token_urlsafe(32), "RASA_TOKEN": secrets.token_hex(16),
@@ -402,13 +455,18 @@ def stack(db: str, model: Path, workdir: Path, profile_actions: Path | None = No
             backoffice_url = f"http://127.0.0.1:{ports['backoffice']}"
             env = base_env({**env_values, "SANIC_HOST": "127.0.0.1", "KB_WARM_UP": "1",
                             "ACTION_ENDPOINT_URL": f"{action_url}/webhook", "RASA_URL": rasa_url})
+            endpoints = "bot/endpoints.yml"
+            if rasa_workers > 1:
+                env.update({"SANIC_WORKERS": str(rasa_workers), "REDIS_URL": redis_url(),
+                            "REDIS_KEY_PREFIX": f"bench-{uuid.uuid4().hex[:8]}"})
+                endpoints = "bot/endpoints-replicas.yml"
             py = str(ROOT / ".venv/bin/python")
             print("==> starting the action server, Rasa, the back-office and the worker", flush=True)
             profile = ["-m", "cProfile", "-o", str(profile_actions)] if profile_actions else []
             procs["actions"] = start([py, *profile, "-m", "rasa_sdk", "--actions", "actions", "--port", str(ports["actions"])],
                                      env, workdir / "actions.log")
             procs["rasa"] = start([str(ROOT / ".venv-rasa/bin/rasa"), "run", "--model", str(model), "--enable-api",
-                                   "--auth-token", env_values["RASA_TOKEN"], "--endpoints", "bot/endpoints.yml",
+                                   "--auth-token", env_values["RASA_TOKEN"], "--endpoints", endpoints,
                                    "--credentials", "bot/credentials.yml", "--port", str(ports["rasa"]),
                                    "--interface", "127.0.0.1"], env, workdir / "rasa.log")
             procs["backoffice"] = start([str(ROOT / ".venv/bin/uvicorn"), "backoffice.app:app", "--host", "127.0.0.1",
@@ -434,25 +492,32 @@ def stack(db: str, model: Path, workdir: Path, profile_actions: Path | None = No
 
 
 def bench_one(db: str, model: Path, citizens: int, seconds: float, seed: int,
-              profile_actions: Path | None = None, rate: float | None = None) -> dict[str, Any]:
+              profile_actions: Path | None = None, rate: float | None = None,
+              rasa_workers: int = 1) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix=f"bench-{db}-") as tmp:
         workdir = Path(tmp)
-        with stack(db, model, workdir, profile_actions) as running:
+        with stack(db, model, workdir, profile_actions, rasa_workers) as running:
             sampler = MemorySampler(running["pids"])
             sampler.start()
+            cpu: dict[str, float] = {}
             print(f"==> {citizens} citizens talking for {seconds:.0f} s, then bare NLU parsing of the same texts",
                   flush=True)
             report = run_load(running["rasa_url"], running["token"], citizens=citizens, seconds=seconds, seed=seed,
-                              rate=rate)
+                              rate=rate, phase=lambda name: sampler.mark_cpu() if name == "conversations"
+                              else cpu.update(sampler.cpu()))
+            report["cpu_ms_per_message"] = {name: round(1000 * used / max(report["all"].get("messages", 0), 1), 1)
+                                            for name, used in cpu.items()}
             report["memory"] = sampler.report()
             report["database"] = db
+            report["rasa_workers"] = rasa_workers
             return report
 
 
 def table(report: dict[str, Any]) -> str:
     """A readable summary of one run."""
     paced = f" paced at {report['rate']:g} msg/s" if report.get("rate") else " (no pause between messages)"
-    lines = [f"database {report['database']}: {report['citizens']} citizens{paced}, {report['seconds']} s, "
+    workers = f", {report['rasa_workers']} Rasa workers" if report.get("rasa_workers", 1) > 1 else ""
+    lines = [f"database {report['database']}{workers}: {report['citizens']} citizens{paced}, {report['seconds']} s, "
              f"conversations {report['conversations']}, errors {report['errors']}",
              f"  {'kind':<11}{'messages':>9}{'msg/s':>8}{'p50 ms':>8}{'p95 ms':>8}{'p99 ms':>8}{'max ms':>8}"]
     rows = [("all", report["all"])] + list(report["kinds"].items())
@@ -466,6 +531,11 @@ def table(report: dict[str, Any]) -> str:
         o = report["overhead"]
         lines.append(f"  overhead over bare NLU: p50 x{o['p50_ratio']}, p95 x{o['p95_ratio']}, "
                      f"throughput /{o['throughput_ratio']}")
+    if report.get("cpu_ms_per_message"):
+        cpu = report["cpu_ms_per_message"]
+        lines.append("  CPU ms per message: " + ", ".join(f"{name} {ms}" for name, ms in cpu.items())
+                     + f"; all {round(sum(cpu.values()), 1)} (the simulated citizens: "
+                       f"{report.get('client_cpu_ms_per_message', '?')})")
     for name, mem in report.get("memory", {}).items():
         lines.append(f"  memory {name:<11} start {mem['start_mb']:>7} MB  peak {mem['peak_mb']:>7} MB")
     target = report["all"].get("per_second", 0) >= 30 and report["all"].get("p95_ms", 10**9) <= 300 \
@@ -485,6 +555,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=8)
     parser.add_argument("--profile-actions", type=Path, help="run the action server under cProfile, write here")
     parser.add_argument("--rate", type=float, help="messages/s of all citizens together (default: no pauses)")
+    parser.add_argument("--rasa-workers", type=int, default=1,
+                        help="Rasa worker processes (SANIC_WORKERS); more than 1 needs Redis (REDIS_URL)")
     args = parser.parse_args(argv)
     if args.model:
         model = Path(args.model)
@@ -492,7 +564,8 @@ def main(argv: list[str] | None = None) -> int:
         from tools.train_if_needed import train
 
         model = train()
-    runs = [bench_one(db, model, args.citizens, args.seconds, args.seed, args.profile_actions, args.rate)
+    runs = [bench_one(db, model, args.citizens, args.seconds, args.seed, args.profile_actions, args.rate,
+                      args.rasa_workers)
             for db in (["sqlite", "postgres"] if args.db == "both" else [args.db])]
     stamp = dt.datetime.now().strftime("%Y-%m-%dT%H%M%S")
     out = ROOT / "results" / f"bench-{stamp}.json"

@@ -196,14 +196,33 @@ _MODEL_LOCK = threading.Lock()
 _MODELS: dict[str, Any] = {}
 
 
+_PINNED_THREADS: int | None = None
+
+
+def pin_embed_threads(n: int) -> None:
+    """Fix the torch threads of this process's query embeddings (EMBED_THREADS still overrides it).
+
+    Why: the action server shares its cores with Rasa, so a second intra-op thread mostly spins and
+    waits instead of helping, and the adaptive choice below still picks 2 whenever the 1-minute load
+    average is under 1.5 (e.g. the first minute of a burst after a quiet spell). Measured on the 2-core
+    bench machine (297 questions of tests/eval/kb_questions.yml, query cache bypassed, CPU time of the
+    whole process): at load ~5, CPU per `_embed_query` median 39 ms with 1 thread against 57 ms with 2
+    (mean 39 against 145: the spinning tail); interleaved in one process at load ~10, mean 51 ms against
+    655 ms."""
+    global _PINNED_THREADS
+    _PINNED_THREADS = max(1, int(n))
+
+
 def embed_threads() -> int:
-    """Torch threads for a query embedding. EMBED_THREADS fixes it; otherwise every core when the
-    machine is idle and one when it is busy: on 2 cores, 2 threads measured p95 34 ms idle against
-    51 ms with 1, but under load (Rasa training, tests) 2 threads wait on each other (p50 250-480 ms
-    against 30 ms with 1)."""
+    """Torch threads for a query embedding. EMBED_THREADS fixes it, then `pin_embed_threads`; otherwise
+    every core when the machine is idle and one when it is busy: on 2 cores, 2 threads measured p95 34 ms
+    idle against 51 ms with 1, but under load (Rasa training, tests) 2 threads wait on each other (p50
+    250-480 ms against 30 ms with 1)."""
     fixed = os.environ.get("EMBED_THREADS")
     if fixed:
         return max(1, int(fixed))
+    if _PINNED_THREADS is not None:
+        return _PINNED_THREADS
     cores = os.cpu_count() or 1
     try:
         busy = os.getloadavg()[0] > cores - 1 + 0.5
@@ -250,6 +269,22 @@ def _set_threads(n: int) -> None:
 
     if torch.get_num_threads() != n:
         torch.set_num_threads(n)
+
+
+def encode_queries(model: Any, texts: list[str]) -> np.ndarray:
+    """Unit-length embeddings of a few query texts: the same numbers as `model.encode(texts,
+    normalize_embeddings=True)` (tests/unit/test_kb_search.py checks it), without encode's per-call
+    bookkeeping. Why: for one or two short questions, SentenceTransformer.encode re-checks the device
+    of every parameter and calls `eval()` on every module each time, ~1.5 ms of pure Python per
+    question (measured with 1 thread over the 297 eval questions: encode alone 26.9 -> 25.2 ms CPU median
+    at load ~5; whole `_embed_query` interleaved in one process at load ~10, 50.9 -> 40.5 ms mean; the
+    vectors are bit-identical)."""
+    import torch
+
+    with torch.inference_mode():
+        features = model.preprocess(texts)
+        embeddings = model(features)["sentence_embedding"]
+        return torch.nn.functional.normalize(embeddings, p=2, dim=1).numpy()
 
 
 class EmbeddingCache:
@@ -581,7 +616,7 @@ class KnowledgeBase:
             # (only when normalising changed a word: punctuation alone changes the vector little and a
             # second encoding costs as much as the first)
             texts.append("query: " + norm)
-        vecs = model.encode(texts, convert_to_numpy=True, normalize_embeddings=True, show_progress_bar=False)
+        vecs = encode_queries(model, texts)
         vec = vecs.mean(axis=0)
         vec = np.asarray(vec / (np.linalg.norm(vec) + 1e-12), dtype=np.float32)
         if len(self._qcache) > 512:

@@ -4,6 +4,9 @@
 
 Saves one conversation in three steps (a turn that gives a phone number, a turn that keeps it, a turn that
 resets it) and prints, as one JSON line, the stored rows after each step and the slot values read back.
+A second conversation (`two_sessions`) runs over two conversation sessions with a masked rewrite in each: what
+`retrieve` reads back of the latest session, `retrieve_full_tracker` of all, and which rows each save added.
+With `--schema-check` (PostgreSQL, POSTGRESQL_SCHEMA set to a missing schema) it reports whether a read exits.
 """
 from __future__ import annotations
 
@@ -15,7 +18,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from rasa.shared.core.domain import Domain  # noqa: E402
-from rasa.shared.core.events import ActionExecuted, ActiveLoop, BotUttered, SlotSet, UserUttered  # noqa: E402
+from rasa.shared.core.events import (ActionExecuted, ActiveLoop, BotUttered, SessionStarted, SlotSet,  # noqa: E402
+                                     UserUttered)
 from sqlalchemy import create_engine, text  # noqa: E402
 
 from bot.tracker_store import MaskingSQLTrackerStore  # noqa: E402
@@ -26,15 +30,64 @@ DOMAIN = Domain.from_dict({
     "forms": {"booking_form": {"required_slots": ["booking_phone", "complaint_description", "booking_name"]}},
 })
 SENDER = "rest:probe"
+SESSIONS_SENDER = "rest:probe-sessions"
 
 
-def rows(url: str) -> list[str]:
+def rows(url: str, sender: str = SENDER) -> list[str]:
     engine = create_engine(url)
     with engine.connect() as conn:
         found = [r[0] for r in conn.execute(text("SELECT data FROM events WHERE sender_id = :s ORDER BY id"),
-                                            {"s": SENDER})]
+                                            {"s": sender})]
     engine.dispose()
     return found
+
+
+def said(text_: str, ts: float) -> UserUttered:
+    return UserUttered(text_, parse_data={"text": text_, "intent": {"name": "inform", "confidence": 1.0}},
+                       timestamp=ts)
+
+
+def names(tracker) -> list[list]:  # noqa: ANN001
+    """Each event of `tracker` as [type, name or text, timestamp]."""
+    return [[e.type_name, getattr(e, "action_name", None) or getattr(e, "text", None) or getattr(e, "key", None)
+             or getattr(e, "name", None),
+             e.timestamp] for e in tracker.events]
+
+
+async def two_sessions(store: MaskingSQLTrackerStore, url: str) -> dict:
+    """A booking phone given in session 1, a new session, then a phone given and the form cancelled in session 2,
+    then one more turn. Timestamps are explicit so the session boundary (the latest `session_started`) is exact."""
+    report: dict = {"turns": []}
+    turns = [
+        [ActionExecuted("action_session_start", timestamp=100), SessionStarted(timestamp=101),
+         ActionExecuted("action_listen", timestamp=102), said("HP saya 0812-3456-7890", 103),
+         ActionExecuted("booking_form", timestamp=104), ActiveLoop("booking_form", timestamp=105),
+         SlotSet("booking_phone", "+6281234567890", timestamp=106),
+         BotUttered("Nomor HP: +6281234567890. Sudah benar?", timestamp=107),
+         ActionExecuted("action_listen", timestamp=108)],
+        [ActionExecuted("action_session_start", timestamp=200), SessionStarted(timestamp=201),
+         ActionExecuted("action_listen", timestamp=202), said("halo lagi", 203), BotUttered("Halo", timestamp=204),
+         ActionExecuted("action_listen", timestamp=205)],
+        [said("HP saya 0813-1111-2222", 210), ActionExecuted("booking_form", timestamp=211),
+         ActiveLoop("booking_form", timestamp=212), SlotSet("booking_phone", "+6281311112222", timestamp=213),
+         BotUttered("Nomor HP: +6281311112222. Sudah benar?", timestamp=214),
+         ActionExecuted("action_listen", timestamp=215)],
+        [said("batal", 220), ActiveLoop(None, timestamp=221), SlotSet("booking_phone", None, timestamp=222),
+         BotUttered("Dibatalkan.", timestamp=223), ActionExecuted("action_listen", timestamp=224)],
+        [said("terima kasih", 230), BotUttered("Sama-sama", timestamp=231),
+         ActionExecuted("action_listen", timestamp=232)],
+    ]
+    for events in turns:
+        tracker = await store.retrieve(SESSIONS_SENDER) or store.init_tracker(SESSIONS_SENDER)
+        read = names(tracker)
+        for event in events:
+            tracker.update(event)
+        await store.save(tracker)
+        report["turns"].append({"read": read, "rows": rows(url, SESSIONS_SENDER)})
+    report["latest_session"] = names(await store.retrieve(SESSIONS_SENDER))
+    report["full"] = names(await store.retrieve_full_tracker(SESSIONS_SENDER))
+    report["saved"] = [[e.type_name, e.timestamp] for events in turns for e in events]
+    return report
 
 
 async def main(url: str) -> dict:
@@ -69,8 +122,20 @@ async def main(url: str) -> dict:
     third.update(SlotSet("complaint_description", None))
     await store.save(third)
     report["after_reset"] = rows(url)
+    report["two_sessions"] = await two_sessions(store, url)
     return report
 
 
+async def schema_check(url: str) -> dict:
+    """With POSTGRESQL_SCHEMA naming a schema that does not exist, Rasa's store exits on its first read."""
+    store = MaskingSQLTrackerStore(domain=DOMAIN, host=url)
+    try:
+        await store.retrieve(SENDER)
+    except SystemExit as exc:
+        return {"exited": exc.code}
+    return {"exited": None}
+
+
 if __name__ == "__main__":
-    print(json.dumps(asyncio.run(main(sys.argv[1]))))
+    probe = schema_check if sys.argv[2:] == ["--schema-check"] else main
+    print(json.dumps(asyncio.run(probe(sys.argv[1]))))

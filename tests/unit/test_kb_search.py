@@ -169,3 +169,30 @@ def test_vague_question_asks_which_topic(kb: KnowledgeBase) -> None:
     assert ans.status == "clarify" and 2 <= len(ans.options) <= 3
     assert all(topic in {"biaya-paspor", "paspor-hilang", "paspor-anak"} for topic, _ in ans.options)
     assert ans.chat_text == ""
+
+
+def test_encode_queries_gives_the_numbers_of_model_encode(model_path: str) -> None:
+    """The question embedding skips SentenceTransformer.encode's bookkeeping, not its arithmetic:
+    the corpus is embedded by encode, so the two must agree (one text, and two of different lengths)."""
+    import numpy as np
+
+    from office.kb.search import encode_queries, load_model
+
+    model = load_model(model_path)
+    for texts in (["query: berapa biaya paspor"],
+                  ["query: paspor sy ilang gmn min?", "query: paspor saya hilang bagaimana admin"]):
+        expected = model.encode(texts, convert_to_numpy=True, normalize_embeddings=True, show_progress_bar=False)
+        got = encode_queries(model, texts)
+        assert got.shape == expected.shape == (len(texts), 384)
+        np.testing.assert_allclose(got, expected, rtol=0, atol=1e-6)
+
+
+def test_pinned_embed_threads_unless_env_says_otherwise(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from office.kb import search
+
+    monkeypatch.setattr(search, "_PINNED_THREADS", None)
+    monkeypatch.delenv("EMBED_THREADS", raising=False)
+    search.pin_embed_threads(1)
+    assert search.embed_threads() == 1
+    monkeypatch.setenv("EMBED_THREADS", "2")
+    assert search.embed_threads() == 2

@@ -106,3 +106,26 @@ def test_profile_errors_name_the_field(tmp_path: Path, change: dict, message: st
     data.update(change)
     with pytest.raises(ProfileError, match=message):
         parse_profile(data, tmp_path / "p.yml")
+
+
+def test_load_profile_reuses_the_parse_until_the_file_changes(tmp_path: Path) -> None:
+    """The parsed profile is cached, yet an edit of the file still applies on the next call."""
+    import os
+
+    path = tmp_path / "profile.yml"
+    data = yaml.safe_load((Path(__file__).resolve().parents[2] / "office" / "profile.yml").read_text())
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    first = load_profile(path)
+    assert load_profile(path) is first
+    data.update(whatsapp="+62 800-1111-2222")
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    stat = path.stat()
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000_000))  # a later mtime even on coarse clocks
+    edited = load_profile(path)
+    assert edited is not first
+    assert edited.whatsapp == "+62 800-1111-2222" and first.whatsapp == ""
+    data.update(name="")
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 2_000_000_000))
+    with pytest.raises(ProfileError, match="'name' is required"):
+        load_profile(path)
