@@ -519,27 +519,16 @@ def _install_policy_patches() -> None:
 def _graph_plan(runner: Any, targets: Tuple[Text, ...]) -> List[Tuple[Text, Tuple[Text, ...]]]:
     """The nodes `targets` need, parents before children, each with the names of its inputs in the order
     the node takes them. Computed once per set of targets (the schema of a loaded model does not change)."""
+    from graphlib import TopologicalSorter
+
     plans = runner.__dict__.setdefault("_speedups_plans", {})
     plan = plans.get(targets)
     if plan is None:
         schema = runner._graph_schema.minimal_graph_schema(list(targets))
-        order: List[Text] = []
-        state: Dict[Text, int] = {}
-
-        def visit(name: Text) -> None:
-            if state.get(name) == 2 or name not in schema.nodes:
-                return  # done, or a run input (`__message__`, `__tracker__`), not a node
-            if state.get(name) == 1:
-                raise RuntimeError(f"The model's graph has a cycle at '{name}'.")
-            state[name] = 1
-            for parent in schema.nodes[name].needs.values():
-                visit(parent)
-            state[name] = 2
-            order.append(name)
-
-        for name in schema.nodes:
-            visit(name)
-        plan = [(name, tuple(schema.nodes[name].needs.values())) for name in order]
+        needs = {name: tuple(node.needs.values()) for name, node in schema.nodes.items()}
+        # run inputs (`__message__`, `__tracker__`) are no nodes: they come first and are left out
+        order = [name for name in TopologicalSorter(needs).static_order() if name in needs]
+        plan = [(name, needs[name]) for name in order]
         plans[targets] = plan
     return plan
 
