@@ -9,7 +9,8 @@ codes they got. Afterwards, in the same run and with the same concurrency, the s
 NLU parsing (POST /model/parse), so the cost of everything beyond NLU (dialogue, actions, database,
 knowledge search) reads as a ratio.
 
-Reported: messages per second, p50/p95/p99 latency per kind of conversation, errors, each process's
+Reported: messages per second (over the whole run, and sustained: answered while every citizen was
+talking, from the last one's start to the deadline), p50/p95/p99 latency per kind of conversation, errors, each process's
 memory (resident set of Rasa, action server, back-office, worker). Written to results/bench-<date>.json
 and printed as a table. `run_load` is the library entry the smoke test uses against running servers.
 """
@@ -81,11 +82,12 @@ class FlowError(RuntimeError):
 
 @dataclass
 class Recorder:
-    """Latencies per kind, the texts sent (replayed to bare NLU), errors, and the run's time span."""
+    """Latencies per kind, the texts sent (replayed to bare NLU), errors, and when each answer came."""
     latencies: dict[str, list[float]] = field(default_factory=lambda: {k: [] for k in KINDS})
     texts: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     conversations: dict[str, int] = field(default_factory=lambda: {k: 0 for k in KINDS})
+    answered_at: list[float] = field(default_factory=list)  # time.monotonic() of every answer
 
 
 class Citizen:
@@ -116,6 +118,7 @@ class Citizen:
         except httpx.HTTPError as exc:
             raise FlowError(f"{kind}: {exc.__class__.__name__} on {message[:40]!r}") from exc
         self.recorder.latencies[kind].append(time.perf_counter() - started)
+        self.recorder.answered_at.append(time.monotonic())
         self.recorder.texts.append(message)
         if response.status_code != 200:
             raise FlowError(f"{kind}: HTTP {response.status_code} on {message[:40]!r}")
@@ -231,8 +234,21 @@ def summarise(values: list[float], elapsed: float) -> dict[str, Any]:
             "p99_ms": round(percentile(ms, 99)), "max_ms": round(max(ms))}
 
 
+def sustained_rate(answered_at: list[float], start: float, end: float) -> float:
+    """Messages per second answered while every citizen was talking: from when the last one started (paced
+    citizens start spread over one interval) to the deadline.
+
+    After the deadline each citizen only finishes the conversation it is in (a booking takes nine
+    messages), so fewer and fewer are talking: counting that tail, or the staggered start, would measure
+    the citizens arriving and leaving, not what the stack sustains."""
+    if end <= start:
+        return 0.0
+    return round(sum(1 for at in answered_at if start <= at <= end) / (end - start), 2)
+
+
 async def _converse(url: str, citizens: int, seconds: float, conversations: int | None, seed: int,
-                    recorder: Recorder, rate: float | None = None) -> float:
+                    recorder: Recorder, rate: float | None = None) -> tuple[float, float]:
+    """Returns when the citizens started (time.monotonic()) and how long until the last one finished."""
     questions = kb_questions()
     limits = httpx.Limits(max_connections=citizens + 2, max_keepalive_connections=citizens + 2)
     interval = citizens / rate if rate else None
@@ -240,7 +256,7 @@ async def _converse(url: str, citizens: int, seconds: float, conversations: int 
         people = [Citizen(i, client, url, recorder, seed, questions, interval) for i in range(citizens)]
         started = time.monotonic()
         await asyncio.gather(*(p.run(started + seconds, conversations) for p in people))
-        return time.monotonic() - started
+        return started, time.monotonic() - started
 
 
 async def _parse(url: str, token: str, citizens: int, texts: list[str]) -> tuple[list[float], list[str], float]:
@@ -288,7 +304,7 @@ def run_load(rasa_url: str, token: str, *, citizens: int = 20, seconds: float = 
     if phase:  # the caller reads the processes' CPU time around the conversations only
         phase("conversations")
     client_cpu = time.process_time()
-    elapsed = asyncio.run(_converse(url, citizens, seconds, conversations, seed, recorder, rate))
+    started, elapsed = asyncio.run(_converse(url, citizens, seconds, conversations, seed, recorder, rate))
     client_cpu = time.process_time() - client_cpu  # the simulated citizens share the 2 cores with the stack
     if phase:
         phase("nlu_parse")
@@ -297,6 +313,9 @@ def run_load(rasa_url: str, token: str, *, citizens: int = 20, seconds: float = 
         "citizens": citizens, "seconds": round(elapsed, 1), "rate": rate,
         "conversations": dict(recorder.conversations),
         "all": summarise(every, elapsed),
+        # with `conversations` set the run ends when they are done, before the deadline: no steady window
+        "sustained_per_second": sustained_rate(recorder.answered_at, started + (citizens / rate if rate else 0.0),
+                                               started + min(seconds, elapsed)),
         "kinds": {k: summarise(v, elapsed) for k, v in recorder.latencies.items()},
         "errors": len(recorder.errors), "error_samples": recorder.errors[:20],
         "client_cpu_ms_per_message": round(1000 * client_cpu / max(len(every), 1), 1),
@@ -527,6 +546,10 @@ def table(report: dict[str, Any]) -> str:
         if row.get("messages"):
             lines.append(f"  {name:<11}{row['messages']:>9}{row['per_second']:>8}{row['p50_ms']:>8}"
                          f"{row['p95_ms']:>8}{row['p99_ms']:>8}{row['max_ms']:>8}")
+    if "sustained_per_second" in report:
+        lines.append(f"  sustained while all {report['citizens']} citizens talked: "
+                     f"{report['sustained_per_second']} msg/s (\"all\" also counts their staggered start and the "
+                     f"tail in which they finish their last conversation)")
     if "overhead" in report:
         o = report["overhead"]
         lines.append(f"  overhead over bare NLU: p50 x{o['p50_ratio']}, p95 x{o['p95_ratio']}, "
@@ -538,8 +561,8 @@ def table(report: dict[str, Any]) -> str:
                        f"{report.get('client_cpu_ms_per_message', '?')})")
     for name, mem in report.get("memory", {}).items():
         lines.append(f"  memory {name:<11} start {mem['start_mb']:>7} MB  peak {mem['peak_mb']:>7} MB")
-    target = report["all"].get("per_second", 0) >= 30 and report["all"].get("p95_ms", 10**9) <= 300 \
-        and report["errors"] == 0
+    throughput = report.get("sustained_per_second", report["all"].get("per_second", 0))
+    target = throughput >= 30 and report["all"].get("p95_ms", 10**9) <= 300 and report["errors"] == 0
     lines.append(f"  targets (>= 30 msg/s, p95 <= 300 ms, no errors at 20 citizens): {'met' if target else 'NOT met'}")
     for sample in report.get("error_samples", [])[:5]:
         lines.append(f"  error: {sample}")

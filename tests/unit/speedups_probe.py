@@ -49,16 +49,29 @@ def json_report(domain: Domain) -> Dict[str, Any]:
         {"domain": {"x": math.nan, "y": [1.5, -0.0, 10 ** 30]}, "next_action": "a"},
         {"domain": {"é": "ü", "nested": {"1": None}}, "tracker": {"events": []}},
         {"a": 1}, [1, 2], "text", {"domain": "not a dict"}, {},
+        {"tracker": {"t": 1700000000.123456, "tiny": 5e-324, "big": 1e300, "url": "https://x/y", "s": "é\u2028"},
+         "domain": {}},
     ]
-    same = [speedups._json_text(body) == json.dumps(body) for _ in range(3)]  # the 2nd and 3rd reuse the cache
+    def same(value: Any) -> bool:  # the same JSON value (NaN included: compared as json.dumps writes it)
+        return json.dumps(json.loads(speedups._json_text(value))) == json.dumps(value)
+
+    same_value = [same(body) for _ in range(3)]  # the 2nd and 3rd reuse the cache
     body_other = {**body, "domain": other_domain}
-    same.append(speedups._json_text(body_other) == json.dumps(body_other))  # another domain: encoded anew
-    same += [speedups._json_text(value) == json.dumps(value) for value in odd]
+    same_value.append(same(body_other))  # another domain: encoded anew
+    same_value += [same(value) for value in odd]
+    same_value.append(speedups._json_text(body).count("/") == json.dumps(body).count("/"))  # no "\/" escapes
     try:
-        speedups._json_text({1: "int key", "domain": {}})
-        int_key = json.dumps({1: "int key", "domain": {}}) == speedups._json_text({1: "int key", "domain": {}})
+        int_key = same({1: "int key", "domain": {}})
     except TypeError:
         int_key = False
+    refused = [{"tracker": {"a set": {1}}, "domain": {}}, {"tracker": b"bytes", "domain": {}}, {"x": object()}]
+    same_error = []
+    for value in refused:  # what ujson refuses goes to json.dumps, which raises its own TypeError
+        try:
+            speedups._json_text(value)
+            same_error.append(False)
+        except TypeError as exc:
+            same_error.append("is not JSON serializable" in str(exc) and "ujson" not in repr(exc))
     circular: Dict[str, Any] = {"domain": {}}
     circular["tracker"] = circular
     try:
@@ -66,7 +79,7 @@ def json_report(domain: Domain) -> Dict[str, Any]:
         circular_fails = False
     except ValueError:
         circular_fails = True
-    return {"same_bytes": same, "int_key": int_key, "circular_fails": circular_fails,
+    return {"same_value": same_value, "int_key": int_key, "circular_fails": circular_fails, "same_error": same_error,
             "body_kb": round(len(json.dumps(body)) / 1000, 1)}
 
 

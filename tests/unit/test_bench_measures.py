@@ -7,7 +7,7 @@ import subprocess
 import sys
 import time
 
-from tools.bench import cpu_seconds, rss_mb
+from tools.bench import cpu_seconds, rss_mb, sustained_rate, table
 
 
 def test_cpu_seconds_counts_a_busy_process() -> None:
@@ -40,3 +40,24 @@ def test_a_gone_process_reads_as_nothing() -> None:
     finished = subprocess.run([sys.executable, "-c", "pass"])
     assert finished.returncode == 0
     assert cpu_seconds(2**22 + 12345) == 0 and rss_mb(2**22 + 12345) == 0
+
+
+def test_sustained_rate_counts_only_answers_inside_the_window() -> None:
+    """Citizens still arriving before the window, or finishing their last conversation after the deadline,
+    are not the stack's throughput."""
+    answered = [99.8, 100.5, 101.0, 104.0, 109.9, 110.0, 110.5, 113.0]  # one before, two after the window
+    assert sustained_rate(answered, 100.0, 110.0) == 0.5
+    assert sustained_rate([], 100.0, 110.0) == 0.0
+    assert sustained_rate(answered, 110.0, 110.0) == 0.0  # a run that ended before everyone started
+
+
+def test_the_target_is_judged_on_the_sustained_rate() -> None:
+    def report(sustained: float, p95: int) -> dict[str, object]:
+        return {"database": "sqlite", "citizens": 20, "rate": 30, "seconds": 65.0, "errors": 0,
+                "conversations": {}, "kinds": {}, "sustained_per_second": sustained,
+                "all": {"messages": 1900, "per_second": 29.2, "p50_ms": 100, "p95_ms": p95, "p99_ms": 320,
+                        "max_ms": 400}}
+
+    assert "sustained while all 20 citizens talked: 30.6 msg/s" in table(report(30.6, 280))
+    assert "targets (>= 30 msg/s, p95 <= 300 ms, no errors at 20 citizens): met" in table(report(30.6, 280))
+    assert "NOT met" in table(report(29.9, 280)) and "NOT met" in table(report(30.6, 301))
