@@ -57,3 +57,15 @@ def base_env(extra: dict[str, str]) -> dict[str, str]:
                 "RASA_TELEMETRY_ENABLED": "false"})
     env.update(extra)
     return env
+
+
+def rasa_probe(script: str, extra_env: dict[str, str] | None = None, timeout: float = 600) -> dict:
+    """Run a probe script in Rasa's Python 3.10 environment (Rasa's internals cannot be imported here) and
+    return the JSON object on the last line it prints; a failing probe fails the test with its stderr."""
+    import json
+
+    done = subprocess.run([str(ROOT / ".venv-rasa/bin/python"), script], cwd=ROOT, env=base_env(extra_env or {}),
+                          capture_output=True, text=True, timeout=timeout)
+    assert done.returncode == 0, done.stderr[-3000:]
+    last = done.stdout.strip().splitlines()[-1]
+    return json.loads(last[last.index("{"):])  # Rasa's logging may leave a colour reset before it

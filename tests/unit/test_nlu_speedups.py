@@ -4,23 +4,17 @@ texts parsed both ways, compared bit for bit. The CPU it measures (cpu_ms_per_pa
 asserted: the machine is shared."""
 from __future__ import annotations
 
-import json
-import subprocess
 from pathlib import Path
 
 import pytest
 
-from tests.servers import ROOT, base_env
+from tests.servers import rasa_probe
 
 
 @pytest.fixture(scope="module")
 def report(rasa_model: Path) -> dict:
     model = str(rasa_model)  # the model of the current inputs (conftest: trained once per test run)
-    done = subprocess.run([str(ROOT / ".venv-rasa/bin/python"), "tests/unit/nlu_speedups_probe.py"], cwd=ROOT,
-                          env=base_env({"RASA_TEST_MODEL": model}), capture_output=True, text=True, timeout=900)
-    assert done.returncode == 0, done.stderr[-3000:]
-    last = done.stdout.strip().splitlines()[-1]
-    return json.loads(last[last.index("{"):])  # Rasa's logging may leave a colour reset before it
+    return rasa_probe("tests/unit/nlu_speedups_probe.py", {"RASA_TEST_MODEL": model}, timeout=900)
 
 
 def test_both_patches_are_installed_once(report: dict) -> None:

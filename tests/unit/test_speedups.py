@@ -5,20 +5,15 @@ killed and restarted action server)."""
 from __future__ import annotations
 
 import json
-import subprocess
 
 import pytest
 
-from tests.servers import ROOT, base_env
+from tests.servers import rasa_probe
 
 
 @pytest.fixture(scope="module")
 def report() -> dict:
-    done = subprocess.run([str(ROOT / ".venv-rasa/bin/python"), "tests/unit/speedups_probe.py"], cwd=ROOT,
-                          env=base_env({}), capture_output=True, text=True, timeout=600)
-    assert done.returncode == 0, done.stderr[-3000:]
-    last = done.stdout.strip().splitlines()[-1]
-    return json.loads(last[last.index("{"):])  # Rasa's logging may leave a colour reset before it
+    return rasa_probe("tests/unit/speedups_probe.py")
 
 
 def test_action_request_body_is_the_same_json_as_json_dumps(report: dict) -> None:
