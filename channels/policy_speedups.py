@@ -33,6 +33,8 @@ import logging
 from collections import defaultdict
 from typing import Any, Callable, Dict, List, Optional, Sequence, Text, Tuple
 
+from channels.speedups import events_mark, rule_only_snapshot, same_events
+
 log = logging.getLogger(__name__)
 
 _INSTALLED_FLAG = "_policy_speedups_installed"
@@ -297,12 +299,6 @@ def _both_state_lists(domain: Any, tracker: Any, rule_only_data: Dict[Text, Any]
     return every_turn, ml_turns
 
 
-def _snapshot(rule_only_data: Dict[Text, Any]) -> Any:
-    import copy
-
-    return copy.deepcopy(rule_only_data)  # the caller may edit its dict later
-
-
 def _shared_states_for_tracker_history(original: Callable[..., Any], domain_class: type, tracker_class: type,
                                        previous_action: Text) -> Callable[..., Any]:
     """`Domain.states_for_tracker_history` building both policies' states in one replay when called as the
@@ -317,19 +313,17 @@ def _shared_states_for_tracker_history(original: Callable[..., Any], domain_clas
                 or getattr(type(tracker), "generate_all_prior_trackers", None) is not replay):
             return original(self, tracker, omit_unset_slots=omit_unset_slots,
                             ignore_rule_only_turns=ignore_rule_only_turns, rule_only_data=rule_only_data)
-        events = tracker.events
-        last = events[-1] if events else None
+        mark = events_mark(tracker)
         wanted = bool(ignore_rule_only_turns)
         left = tracker.__dict__.pop(_OTHER_STATES_ATTR, None)
         if left is not None:
-            left_events, left_count, left_last, left_domain, left_ignore, left_data, left_states = left
-            if (left_events is events and left_count == len(events) and left_last is last and left_domain is self
-                    and left_ignore == wanted and left_data == rule_only_data):
+            left_mark, left_domain, left_ignore, left_data, left_states = left
+            if (same_events(left_mark, mark) and left_domain is self and left_ignore == wanted
+                    and left_data == rule_only_data):
                 return left_states
         every_turn, ml_turns = _both_state_lists(self, tracker, rule_only_data, previous_action)
         mine, other = (ml_turns, every_turn) if wanted else (every_turn, ml_turns)
-        tracker.__dict__[_OTHER_STATES_ATTR] = (events, len(events), last, self, not wanted,
-                                                _snapshot(rule_only_data), other)
+        tracker.__dict__[_OTHER_STATES_ATTR] = (mark, self, not wanted, rule_only_snapshot(rule_only_data), other)
         return mine
 
     return states_for_tracker_history

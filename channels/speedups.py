@@ -383,31 +383,45 @@ def _copy_states(states: List[Dict[Text, Any]]) -> List[Dict[Text, Any]]:
 
 
 def _snapshot(arguments: Tuple[Any, ...]) -> Tuple[Any, ...]:
-    """The arguments as they are now (a caller may edit its rule_only_data dict later): its lists copied,
-    anything else deep-copied."""
+    """The arguments as they are now (a caller may edit its rule_only_data dict later)."""
     *flags, rule_only_data = arguments
+    return (*flags, rule_only_snapshot(rule_only_data))
+
+
+def rule_only_snapshot(rule_only_data: Any) -> Any:
+    """A policy's rule_only_data as it is now, to compare with later: its lists copied, anything else
+    deep-copied (channels.policy_speedups keys its shared states on it too)."""
     if isinstance(rule_only_data, dict) and all(type(v) is list for v in rule_only_data.values()):
-        return (*flags, {key: list(value) for key, value in rule_only_data.items()})
-    return (*flags, copy.deepcopy(rule_only_data))
+        return {key: list(value) for key, value in rule_only_data.items()}
+    return copy.deepcopy(rule_only_data)
+
+
+def events_mark(tracker: Any) -> Tuple[Any, int, Any]:
+    """The tracker's events as they are now: the same list object with the same length and the same last
+    event means no event was added or removed since (what remembered states are keyed on)."""
+    events = tracker.events
+    return events, len(events), events[-1] if events else None
+
+
+def same_events(mark: Tuple[Any, int, Any], now: Tuple[Any, int, Any]) -> bool:
+    return mark[0] is now[0] and mark[1] == now[1] and mark[2] is now[2]
 
 
 def _remembered_past_states(original: Callable[..., Any]) -> Callable[..., Any]:
     """`DialogueStateTracker.past_states` computed once for the tracker's current events and arguments."""
     def past_states(self: Any, domain: Any, omit_unset_slots: bool = False, ignore_rule_only_turns: bool = False,
                     rule_only_data: Optional[Dict[Text, Any]] = None) -> List[Dict[Text, Any]]:
-        events = self.events
-        last = events[-1] if events else None
+        mark = events_mark(self)
         arguments = (omit_unset_slots, ignore_rule_only_turns, rule_only_data)
         kept = self.__dict__.get(_STATES_ATTR)
         if kept is None:
             kept = self.__dict__[_STATES_ATTR] = []
         for entry in kept:
-            if (entry[0] is events and entry[1] == len(events) and entry[2] is last and entry[3] is domain
-                    and entry[4] == arguments):
-                return _copy_states(entry[5])
+            if same_events(entry[0], mark) and entry[1] is domain and entry[2] == arguments:
+                return _copy_states(entry[3])
         states = original(self, domain, omit_unset_slots=omit_unset_slots,
                           ignore_rule_only_turns=ignore_rule_only_turns, rule_only_data=rule_only_data)
-        kept.insert(0, (events, len(events), last, domain, _snapshot(arguments), _copy_states(states)))
+        kept.insert(0, (mark, domain, _snapshot(arguments), _copy_states(states)))
         del kept[_STATES_KEPT:]
         return states
     return past_states

@@ -10,8 +10,8 @@ NLU parsing (POST /model/parse), so the cost of everything beyond NLU (dialogue,
 knowledge search) reads as a ratio.
 
 Reported: messages per second (over the whole run, and sustained: answered while every citizen was
-talking, from the last one's start to the deadline), p50/p95/p99 latency per kind of conversation, errors, each process's
-memory (resident set of Rasa, action server, back-office, worker). Written to results/bench-<date>.json
+talking, from the last one's start to the deadline), p50/p95/p99 latency per kind of conversation, errors,
+each process's memory (resident set of Rasa, action server, back-office, worker). Written to results/bench-<date>.json
 and printed as a table. `run_load` is the library entry the smoke test uses against running servers.
 """
 from __future__ import annotations
@@ -234,6 +234,11 @@ def summarise(values: list[float], elapsed: float) -> dict[str, Any]:
             "p99_ms": round(percentile(ms, 99)), "max_ms": round(max(ms))}
 
 
+def pacing_interval(citizens: int, rate: float | None) -> float | None:
+    """Seconds between one paced citizen's messages (None: not paced); the last citizen starts within one."""
+    return citizens / rate if rate else None
+
+
 def sustained_rate(answered_at: list[float], start: float, end: float) -> float:
     """Messages per second answered while every citizen was talking: from when the last one started (paced
     citizens start spread over one interval) to the deadline.
@@ -251,7 +256,7 @@ async def _converse(url: str, citizens: int, seconds: float, conversations: int 
     """Returns when the citizens started (time.monotonic()) and how long until the last one finished."""
     questions = kb_questions()
     limits = httpx.Limits(max_connections=citizens + 2, max_keepalive_connections=citizens + 2)
-    interval = citizens / rate if rate else None
+    interval = pacing_interval(citizens, rate)
     async with httpx.AsyncClient(limits=limits) as client:
         people = [Citizen(i, client, url, recorder, seed, questions, interval) for i in range(citizens)]
         started = time.monotonic()
@@ -314,7 +319,8 @@ def run_load(rasa_url: str, token: str, *, citizens: int = 20, seconds: float = 
         "conversations": dict(recorder.conversations),
         "all": summarise(every, elapsed),
         # with `conversations` set the run ends when they are done, before the deadline: no steady window
-        "sustained_per_second": sustained_rate(recorder.answered_at, started + (citizens / rate if rate else 0.0),
+        "sustained_per_second": sustained_rate(recorder.answered_at,
+                                               started + (pacing_interval(citizens, rate) or 0.0),
                                                started + min(seconds, elapsed)),
         "kinds": {k: summarise(v, elapsed) for k, v in recorder.latencies.items()},
         "errors": len(recorder.errors), "error_samples": recorder.errors[:20],
